@@ -1,0 +1,148 @@
+"""Open every page of the built book in headless Chromium, as a reader with no network would.
+
+Fails when maths is left as raw TeX, an image or script fails to load, a page asks for anything
+not on 127.0.0.1, or the console shows an error that is not listed in KNOWN_CONSOLE_ERRORS.
+Saves one screenshot per page in _build/screenshots/ for a person to look at.
+
+Run after `make book` (``make test`` builds first). Marked ``browser``: ``pytest -m browser``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import skip_or_fail
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+# Console errors that are understood and harmless. Each entry: (substring, why it is harmless).
+KNOWN_CONSOLE_ERRORS: list[tuple[str, str]] = []
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _pages():
+    if not HTML.is_dir():
+        return []
+    skip = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
+    return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
+                  if not skip & set(p.relative_to(HTML).parts))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (HTML / "index.html").is_file():
+        skip_or_fail("the book is not built (_build/html/index.html missing): run `make book`")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+RAW_TEX_JS = r"""
+() => {
+  const main = document.querySelector('main') || document.body;
+  const clone = main.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea')
+       .forEach(e => e.remove());
+  const text = clone.innerText;
+  const hits = [];
+  for (const pat of ['$$', '\\(', '\\[', '\\begin{', '\\frac', '\\mathbf']) {
+    const i = text.indexOf(pat);
+    if (i >= 0) hits.push(text.slice(Math.max(0, i - 40), i + 40));
+  }
+  return hits;
+}
+"""
+
+BROKEN_IMAGES_JS = """
+() => Array.from(document.images)
+  .filter(img => !(img.complete && img.naturalWidth > 0))
+  .map(img => (img.getAttribute('src') || '').slice(0, 80))
+"""
+
+
+def test_root_redirects_to_the_book():
+    if not (HTML / "index.html").is_file():
+        skip_or_fail("the book is not built (_build/html/index.html missing): run `make book`")
+    text = (HTML / "index.html").read_text()
+    assert 'http-equiv="Refresh"' in text or 'http-equiv="refresh"' in text
+    assert (HTML / "book" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("page_path", [p for p in _pages() if p != "index.html"]
+                         or ["book/index.html"])
+def test_page(site, browser, page_path):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    outside, failed, console_errors = [], [], []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith((site, "data:", "blob:", "about:")) else None)
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: failed.append(f"{r.url} (HTTP {r.status})")
+            if r.status >= 400 else None)
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console_errors.append(f"uncaught: {e}"))
+    # Anything not on this machine is blocked, and recorded above as a failure.
+    page.route("**/*", lambda route: route.continue_()
+               if route.request.url.startswith((site, "data:", "blob:")) else route.abort())
+    page.goto(f"{site}/{page_path}", wait_until="load")
+    has_math = page.evaluate("() => !!document.querySelector('.math, mjx-container')")
+    if has_math:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=20_000)
+        page.evaluate("() => MathJax.startup.promise")
+    page.wait_for_timeout(200)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (page_path.replace("/", "__")[:-5] + ".png")),
+                    full_page=True)
+    raw_tex = page.evaluate(RAW_TEX_JS)
+    broken = page.evaluate(BROKEN_IMAGES_JS)
+    ctx.close()
+
+    unknown = [e for e in console_errors
+               if not any(known in e for known, _ in KNOWN_CONSOLE_ERRORS)]
+    problems = []
+    if outside:
+        problems.append(f"requests off this machine: {sorted(set(outside))[:5]}")
+    if failed:
+        problems.append(f"failed loads: {failed[:5]}")
+    if unknown:
+        problems.append(f"console errors: {unknown[:5]}")
+    if raw_tex:
+        problems.append(f"raw TeX visible (maths not typeset): {raw_tex[:3]}")
+    if broken:
+        problems.append(f"images that did not load: {broken[:5]}")
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
