@@ -46,7 +46,7 @@ def test_options_numbers_and_fitted():
     class Model:
         pass
 
-    with pytest.raises(nm.NotFittedError, match="This Model instance is not fitted yet. Call 'fit'"):
+    with pytest.raises(nm.NotFittedError, match="This Model instance is not fitted yet"):
         v.check_is_fitted(Model())
 
 

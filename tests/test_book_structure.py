@@ -1,0 +1,98 @@
+"""The book's sources follow the house rules that the build itself cannot check."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def _sources() -> list[Path]:
+    return sorted(p for p in BOOK.rglob("*") if p.suffix in {".ipynb", ".md"}
+                  and "_ext" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+
+
+NOTEBOOKS = [p for p in _sources() if p.suffix == ".ipynb"]
+CHAPTERS = [p for p in NOTEBOOKS if re.match(r"\d\d-", p.parent.name)]
+
+
+def _cells(nb_path: Path):
+    return json.loads(nb_path.read_text())["cells"]
+
+
+def _src(cell) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def test_every_toc_entry_exists_and_every_page_is_in_the_toc():
+    listed = _toc_files()
+    for f in listed:
+        assert any((ROOT / (f + ext)).is_file() for ext in ("", ".md", ".ipynb")), \
+            f"_toc.yml lists {f}, which does not exist"
+    stems = {str(p.relative_to(ROOT).with_suffix("")) for p in _sources()}
+    missing = stems - set(listed)
+    assert not missing, f"pages not in _toc.yml (they would not be built): {sorted(missing)}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs_and_installs_nothing(nb):
+    for cell in _cells(nb):
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None, \
+                f"{nb.name} is stored with outputs: clear them before committing"
+            src = _src(cell)
+            assert not re.search(r"^\s*[!%]\s*pip\s", src, re.M), f"{nb.name} installs packages"
+            assert not re.search(r"urlopen|requests\.get|fetch_openml|urlretrieve", src), \
+                f"{nb.name} downloads data; use data shipped in an installed package"
+    meta = json.loads(nb.read_text())["metadata"]
+    assert meta.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_shape(nb):
+    cells = _cells(nb)
+    text = "\n".join(_src(c) for c in cells)
+    hidden_checks = [c for c in cells if c["cell_type"] == "code"
+                     and "remove-cell" in c.get("metadata", {}).get("tags", [])
+                     and re.search(r"\bassert|assert_allclose", _src(c))]
+    assert len(hidden_checks) >= 5, f"{nb.name}: only {len(hidden_checks)} hidden assertion cells"
+    n_ex = len(re.findall(r"```\{exercise\}", text))
+    assert n_ex >= 5, f"{nb.name}: {n_ex} exercises, the chapter shape asks for at least 5"
+    n_sol = len(re.findall(r"\{solution-start\}", text))
+    assert n_sol >= n_ex, f"{nb.name}: exercise without solution"
+    assert "import nnmath as nm" in text
+    assert re.search(r"\$\$ \([a-z0-9-]+\)", text), f"{nb.name}: no labelled equation"
+    assert "{eq}`" in text, f"{nb.name}: no equation cited from the prose"
+    assert "nm.widgets." in text, f"{nb.name}: no interactive demo"
+    assert re.search(r"^#+ .*(goals|Goals)", text, re.M), f"{nb.name}: no learning goals"
+    assert re.search(r"^#+ .*(Summary|summary)", text, re.M), f"{nb.name}: no summary"
+
+
+def test_every_demo_in_the_library_appears_in_a_chapter():
+    import nnmath.widgets as w
+    demos = [n for n in dir(w) if n.endswith(("_demo", "_playground"))]
+    text = "\n".join(_src(c) for nb in NOTEBOOKS for c in _cells(nb))
+    unused = [d for d in demos if f"nm.widgets.{d}(" not in text]
+    assert not unused, f"demos no chapter shows: {unused}"
