@@ -45,15 +45,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _serve(directory: Path):
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 @pytest.fixture(scope="module")
 def site():
     if not (HTML / "index.html").is_file():
         skip_or_fail("the book is not built (_build/html/index.html missing): run `make book`")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server, url = _serve(HTML)
+    yield url
     server.shutdown()
 
 
@@ -102,15 +106,15 @@ def test_root_redirects_to_the_book():
     assert (HTML / "book" / "index.html").is_file()
 
 
-@pytest.mark.parametrize("page_path", [p for p in _pages() if p != "index.html"]
-                         or ["book/index.html"])
-def test_page(site, browser, page_path):
+def check_page(browser, site: str, page_path: str, screenshot: Path | None = None) -> list[str]:
+    """Open one page like a reader with no network; return the problems found."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     outside, failed, console_errors = [], [], []
     page.on("request", lambda r: outside.append(r.url)
             if not r.url.startswith((site, "data:", "blob:", "about:")) else None)
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})")
+            if r.url.startswith(site) else None)
     page.on("response", lambda r: failed.append(f"{r.url} (HTTP {r.status})")
             if r.status >= 400 else None)
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
@@ -119,15 +123,15 @@ def test_page(site, browser, page_path):
     page.route("**/*", lambda route: route.continue_()
                if route.request.url.startswith((site, "data:", "blob:")) else route.abort())
     page.goto(f"{site}/{page_path}", wait_until="load")
-    has_math = page.evaluate("() => !!document.querySelector('.math, mjx-container')")
-    if has_math:
+    has_mathjax = page.evaluate("() => !!document.querySelector('script[src*=mathjax]')")
+    if has_mathjax:
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
                                timeout=20_000)
         page.evaluate("() => MathJax.startup.promise")
     page.wait_for_timeout(200)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / (page_path.replace("/", "__")[:-5] + ".png")),
-                    full_page=True)
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
     raw_tex = page.evaluate(RAW_TEX_JS)
     broken = page.evaluate(BROKEN_IMAGES_JS)
     ctx.close()
@@ -145,4 +149,35 @@ def test_page(site, browser, page_path):
         problems.append(f"raw TeX visible (maths not typeset): {raw_tex[:3]}")
     if broken:
         problems.append(f"images that did not load: {broken[:5]}")
+    return problems
+
+
+@pytest.mark.parametrize("page_path", [p for p in _pages() if p != "index.html"]
+                         or ["book/index.html"])
+def test_page(site, browser, page_path):
+    shot = SHOTS / (page_path.replace("/", "__")[:-5] + ".png")
+    problems = check_page(browser, site, page_path, shot)
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+BAD_PAGE = """<!doctype html><html><head><title>bad</title>
+<script src="https://cdn.invalid/lib.js"></script></head>
+<body><main><p>Raw maths: $$x^2$$ and \\(y\\)</p>
+<img src="missing.png" alt="missing"><script>console.error("boom")</script></main></body></html>
+"""
+
+
+def test_the_check_catches_each_kind_of_problem(browser, tmp_path):
+    """The browser check itself can fail: a page with every fault is reported for each."""
+    (tmp_path / "bad.html").write_text(BAD_PAGE)
+    (tmp_path / "good.html").write_text("<!doctype html><html><body><main><p>Fine.</p></main>"
+                                        "</body></html>")
+    server, url = _serve(tmp_path)
+    try:
+        problems = " | ".join(check_page(browser, url, "bad.html"))
+        assert check_page(browser, url, "good.html") == []
+    finally:
+        server.shutdown()
+    for expected in ("requests off this machine", "cdn.invalid", "failed loads", "missing.png",
+                     "console errors", "boom", "raw TeX visible", "images that did not load"):
+        assert expected in problems, f"{expected!r} not reported in: {problems}"
