@@ -44,5 +44,25 @@ from .losses import (
 from .optim import SGD, Adam, Momentum, RMSProp
 
 # Chapter modules register their public names below (one import line each).
+# isort: split
+from . import calculus, linalg  # chapters 1-2
+from .mlp import MLP  # chapter 5
+
+# isort: split
+from . import features, metrics  # chapters 3-4
+from .linear import LinearRegression  # chapter 3
+from .logistic import LogisticRegression  # chapter 4
+
+# isort: split
+from . import surfaces  # chapter 6
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # nm.widgets imports ipywidgets; load it on first use so `import nnmath` stays light.
+    if name == "widgets":
+        import importlib
+
+        return importlib.import_module(".widgets", __name__)
+    raise AttributeError(f"module 'nnmath' has no attribute {name!r}")

@@ -19,6 +19,7 @@ import io
 import json
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
@@ -33,16 +34,36 @@ CLASS_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"
 
 
 def new_figure(nrows=1, ncols=1, figsize=(8, 3.4), **subplot_kw):
-    """A pyplot-free figure and its axes (``squeeze`` as in ``plt.subplots``)."""
+    """A pyplot-free figure and its axes (``squeeze`` as in ``plt.subplots``).
+
+    The figure gets its own Agg canvas, kept for its lifetime: ``savefig`` then reuses it (and
+    its cached text layout) instead of making a new canvas per frame, which matters for demos
+    that redraw many times.
+    """
     fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, subplot_kw=subplot_kw or None)
     return fig, axes
 
 
 def fig_to_png(fig, dpi=80) -> bytes:
-    """Render a figure to PNG bytes."""
+    """Render a figure to PNG bytes at ``dpi``.
+
+    Draws on the figure's Agg canvas and encodes its pixel buffer with Pillow. This is about
+    twice as fast as ``savefig`` for a figure redrawn many times (a demo): ``savefig`` switches
+    the figure to the requested dpi and back on every call, which throws away the canvas's cached
+    text layout. Here the figure simply keeps ``dpi``.
+    """
+    from PIL import Image
+
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    image.save(buf, format="png", compress_level=3)
     return buf.getvalue()
 
 

@@ -10,3 +10,8 @@ from ._base import Demo
 
 __all__ = ["Demo"]
 # Chapter demo modules register their public functions below (one import line each).
+# isort: split
+from .maths import derivative_demo, gradient_descent_demo, matrix_transform_demo  # noqa: E402,F401
+from .optimizers import optimizer_comparison_demo  # noqa: E402,F401
+from .playground import mlp_playground  # noqa: E402,F401
+from .regression import linear_regression_demo, logistic_regression_demo  # noqa: E402,F401

@@ -1,0 +1,406 @@
+"""The multilayer perceptron and backpropagation (chapter 5, "Backpropagation in matrix form").
+
+:class:`MLP` is a stack of dense layers, rows as samples. With ``A0 = X``,
+hidden layer ``l`` computes ``Zl = A(l-1) @ Wl + bl`` and ``Al = f(Zl)``; the
+output layer is linear (``AL = ZL``). For classification its ``K`` outputs
+are logits and the loss is the mean softmax cross-entropy; for regression they
+are the predictions and the loss is the mean over samples of the squared error
+summed over outputs (:func:`nnmath.mse`). Both add
+``(l2 / 2) * sum(W**2) + l1 * sum(|W|)`` over the weight matrices; biases are not
+regularised.
+
+The backward pass (:meth:`MLP.loss_and_grads`) is the chapter's equations,
+one line each, for the whole batch at once::
+
+    dZL = (softmax(ZL) - Y) / n          or  2 (ZL - Y) / n
+    dWl = A(l-1).T @ dZl  (+ l2 Wl + l1 sign(Wl))
+    dbl = dZl.sum(0)
+    dA(l-1) = dZl @ Wl.T
+    dZ(l-1) = dA(l-1) * f'(Z(l-1))
+
+Inside the training loop the activations are evaluated by the small kernels in
+:data:`_KERNELS`: the same formulas as :mod:`nnmath.activations` (the tests
+check that they agree) without the input checks, which would cost time on
+every batch and would turn a diverging run into a ``ValueError`` about NaN
+instead of :class:`nnmath.TrainingDiverged`. Inputs are checked once, in the
+public methods.
+
+Left out: dropout, batch normalisation, early stopping, other output layers
+(sigmoid with binary cross-entropy is a 2-class softmax in disguise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    NotFittedError,
+    as_float_array,
+    check_finite_loss,
+    check_int,
+    check_labels,
+    check_option,
+    check_positive,
+    check_X,
+)
+from .activations import ACTIVATIONS
+from .data import rng_from
+from .init import get_initializer
+from .optim import OPTIMIZERS, Optimizer, make_optimizer
+from .training import minibatches
+
+__all__ = ["MLP"]
+
+_TASKS = ("classification", "regression")
+
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# name -> (f(Z), f'(Z) given Z and A = f(Z)); same formulas as nnmath.activations.
+_KERNELS = {
+    "identity": (lambda z: z, lambda z, a: np.ones_like(z)),
+    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64)),
+    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z),
+                   lambda z, a: np.where(z > 0, 1.0, 0.01)),
+}
+
+
+class MLP:
+    """A multilayer perceptron trained by mini-batch gradient descent.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[d, h1, ..., K]``: input features, hidden widths, outputs. ``[d, K]``
+        has no hidden layer (softmax or linear regression).
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "identity"}
+        Activation of every hidden layer; the output layer is linear.
+    task : {"classification", "regression"}
+        Softmax cross-entropy on integer labels ``0..K-1``, or squared error.
+    lr : float
+        Learning rate, used when ``optimizer`` is a name.
+    epochs : int
+        Passes over the training data made by :meth:`fit`.
+    batch_size : int or None
+        Samples per update; ``None`` means the whole training set.
+    optimizer : {"adam", "sgd", "momentum", "rmsprop"} or nnmath.optim.Optimizer
+    l2, l1 : float
+        Penalties ``(l2/2) * sum W**2`` and ``l1 * sum |W|`` on the weights.
+    init : {"he", "xavier", "normal", "uniform", "zeros"} or callable
+        Weight initialiser ``f(fan_in, fan_out, rng)``; biases start at 0.
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial weights and the shuffling.
+    shuffle : bool
+        Reshuffle the samples every epoch.
+
+    Attributes
+    ----------
+    params : dict of str -> ndarray or None
+        ``W1`` (d, h1), ``b1`` (h1,), ..., ``WL`` (h_{L-1}, K), ``bL`` (K,);
+        ``None`` until :meth:`fit` or :meth:`init_params`.
+    loss_history_ : list of float
+        Per epoch, the mean of the training loss (with penalty) over its batches.
+    val_loss_history_ : list of float
+        Per epoch, the loss (with penalty) on ``validation_data`` after the epoch.
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Parameter updates made.
+    """
+
+    def __init__(self, layer_sizes, activation="relu", task="classification", lr=0.01,
+                 epochs=100, batch_size=32, optimizer="adam", l2=0.0, l1=0.0, init="he",
+                 random_state=None, shuffle=True):
+        self.layer_sizes = layer_sizes
+        self.activation = activation
+        self.task = task
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.l2 = l2
+        self.l1 = l1
+        self.init = init
+        self.random_state = random_state
+        self.shuffle = shuffle
+
+    def __repr__(self):
+        return (f"MLP({list(self.layer_sizes)!r}, activation={self.activation!r}, "
+                f"task={self.task!r}, lr={self.lr!r}, optimizer={self.optimizer!r})")
+
+    #: The weights and biases (dict); the class-level ``None`` until :meth:`init_params` or
+    #: :meth:`fit` sets the instance's own (so ``__init__`` stores only its arguments).
+    params = None
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers ``L`` (hidden layers + 1)."""
+        return len(self._sizes())
+
+    def _sizes(self) -> list[int]:
+        sizes = self.layer_sizes
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"layer_sizes must be a list of ints such as [2, 8, 2], got "
+                            f"{type(sizes).__name__} {sizes!r}.")
+        if len(sizes) < 2:
+            raise ValueError(f"layer_sizes needs at least an input and an output size, got "
+                             f"{list(sizes)!r}. For 2 features and 3 classes use [2, 3] (no "
+                             "hidden layer) or [2, 16, 3].")
+        out = []
+        for s in sizes:
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+                raise TypeError(f"layer_sizes must hold integers, got {type(s).__name__} {s!r} "
+                                f"in {list(sizes)!r}.")
+            if s < 1:
+                raise ValueError(f"Every layer needs at least 1 unit, got {int(s)} in "
+                                 f"{list(sizes)!r}.")
+            out.append(int(s))
+        return list(zip(out[:-1], out[1:], strict=True))
+
+    def _check_config(self):
+        """Validate the hyperparameters (once per fit); return the layer (in, out) pairs."""
+        sizes = self._sizes()
+        check_option(self.activation, ACTIVATIONS, "activation")
+        check_option(self.task, _TASKS, "task")
+        if not isinstance(self.optimizer, Optimizer):
+            check_option(self.optimizer, OPTIMIZERS, "optimizer")
+        check_positive(self.lr, "lr")
+        check_int(self.epochs, "epochs", minimum=0)
+        if self.batch_size is not None:
+            check_int(self.batch_size, "batch_size")
+        check_positive(self.l2, "l2", allow_zero=True)
+        check_positive(self.l1, "l1", allow_zero=True)
+        get_initializer(self.init)
+        return sizes
+
+    def init_params(self, random_state=None):
+        """Draw fresh weights (``init``) and zero biases; reset the shuffling stream.
+
+        ``random_state`` defaults to the model's own. Returns ``self``.
+        """
+        sizes = self._check_config()
+        rng = rng_from(self.random_state if random_state is None else random_state)
+        initialiser = get_initializer(self.init)
+        params = {}
+        for l, (fan_in, fan_out) in enumerate(sizes, start=1):
+            W = np.asarray(initialiser(fan_in, fan_out, rng), dtype=np.float64)
+            if W.shape != (fan_in, fan_out):
+                raise ValueError(f"init returned weights of shape {W.shape} for layer {l}; "
+                                 f"expected ({fan_in}, {fan_out}) = (fan_in, fan_out).")
+            params[f"W{l}"] = W.copy()
+            params[f"b{l}"] = np.zeros(fan_out)
+        self.params = params
+        self._rng = rng
+        return self
+
+    def _require_params(self):
+        if self.params is None:
+            raise NotFittedError("This MLP has no parameters yet. Call 'fit' with training data "
+                                 "(or 'init_params()') before using this method.")
+
+    # -- input checks (public methods only) ---------------------------------------------
+    def _check_X(self, X):
+        X = check_X(X)
+        d = self._sizes()[0][0]
+        if X.shape[1] != d:
+            raise ValueError(f"X has {X.shape[1]} features but this MLP expects {d} "
+                             f"(layer_sizes[0]). Pass data with {d} columns or change "
+                             "layer_sizes.")
+        return X
+
+    def _check_y(self, y, n):
+        K = self._sizes()[-1][1]
+        if self.task == "classification":
+            y = check_labels(y, K)
+        else:
+            y = as_float_array(y, "y", ndim=(1, 2))
+            y = y.reshape(-1, 1) if y.ndim == 1 else y
+            if y.shape[1] != K:
+                raise ValueError(f"y has {y.shape[1]} target column(s) but the network has {K} "
+                                 "output(s) (layer_sizes[-1]); they must match.")
+        if y.shape[0] != n:
+            raise ValueError(f"X and y have different numbers of samples: X has {n} rows, y has "
+                             f"{y.shape[0]}. Each row of X needs exactly one target in y.")
+        return y
+
+    def _check_X_y(self, X, y):
+        self._check_config()
+        X = self._check_X(X)
+        return X, self._check_y(y, X.shape[0])
+
+    # -- forward and backward (no checks: called on every batch) ------------------------
+    def _forward(self, X):
+        f = _KERNELS[self.activation][0]
+        L = len(self.params) // 2
+        cache = {"A0": X}
+        A = X
+        for l in range(1, L + 1):
+            Z = A @ self.params[f"W{l}"] + self.params[f"b{l}"]  # (n, fan_out)
+            A = Z if l == L else f(Z)
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+        return A, cache
+
+    def _penalty(self):
+        total = 0.0
+        for k, W in self.params.items():
+            if k[0] == "W":
+                if self.l2:
+                    total += 0.5 * self.l2 * float(np.sum(W * W))
+                if self.l1:
+                    total += self.l1 * float(np.sum(np.abs(W)))
+        return total
+
+    def _data_loss(self, out, y):
+        """Mean loss and dL/dZL (n, K) for outputs ``out`` and checked targets ``y``."""
+        n = out.shape[0]
+        if self.task == "classification":
+            shifted = out - out.max(axis=1, keepdims=True)
+            expz = np.exp(shifted)
+            total = expz.sum(axis=1, keepdims=True)
+            rows = np.arange(n)
+            loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+            dZ = expz / total  # softmax(ZL)
+            dZ[rows, y] -= 1.0
+            return loss, dZ / n
+        r = out - y
+        return float(np.sum(r * r) / n), (2.0 / n) * r
+
+    def _loss_and_grads(self, X, y):
+        out, cache = self._forward(X)
+        loss, dZ = self._data_loss(out, y)
+        f_grad = _KERNELS[self.activation][1]
+        grads = {}
+        for l in range(len(self.params) // 2, 0, -1):
+            W = self.params[f"W{l}"]
+            dW = cache[f"A{l - 1}"].T @ dZ  # (fan_in, n) @ (n, fan_out)
+            if self.l2:
+                dW += self.l2 * W
+            if self.l1:
+                dW += self.l1 * np.sign(W)
+            grads[f"W{l}"], grads[f"b{l}"] = dW, dZ.sum(axis=0)
+            if l > 1:
+                dA_prev = dZ @ W.T  # (n, fan_out) @ (fan_out, fan_in)
+                dZ = dA_prev * f_grad(cache[f"Z{l - 1}"], cache[f"A{l - 1}"])
+        return loss + self._penalty(), grads
+
+    # -- public maths -------------------------------------------------------------------
+    def forward(self, X, return_cache=False):
+        """Output layer for a batch: logits (classification) or predictions, shape (n, K).
+
+        With ``return_cache=True`` also returns the dict ``{"A0": X, "Z1", "A1", ...,
+        "ZL", "AL"}`` of every layer's pre-activations and activations (``AL = ZL``).
+        """
+        self._require_params()
+        X = self._check_X(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out, cache = self._forward(X)
+        return (out, cache) if return_cache else out
+
+    def loss_and_grads(self, X, y):
+        """Loss (mean over samples, plus penalties) and its gradient for every parameter.
+
+        Returns
+        -------
+        loss : float
+        grads : dict of str -> ndarray
+            ``dW1, db1, ...`` under the keys of :attr:`params`, with their shapes.
+        """
+        self._require_params()
+        X, y = self._check_X_y(X, y)
+        loss, grads = self._loss_and_grads(X, y)
+        return loss, {k: grads[k] for k in self.params}
+
+    def loss(self, X, y, include_penalty=True):
+        """The loss on ``(X, y)`` with the current parameters (no gradient)."""
+        self._require_params()
+        X, y = self._check_X_y(X, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, _ = self._data_loss(self._forward(X)[0], y)
+        return loss + (self._penalty() if include_penalty else 0.0)
+
+    # -- training -----------------------------------------------------------------------
+    def fit(self, X, y, validation_data=None):
+        """Train for ``epochs`` epochs from the current parameters (drawn if not set yet).
+
+        A fresh optimiser state and fresh histories are made; to restart from new
+        random weights call :meth:`init_params` first. Returns ``self``.
+        """
+        for name in ("optimizer_", "loss_history_", "val_loss_history_", "n_iter_", "t_"):
+            self.__dict__.pop(name, None)
+        return self.partial_fit(X, y, epochs=self.epochs, validation_data=validation_data)
+
+    def partial_fit(self, X, y, epochs=1, validation_data=None):
+        """Train ``epochs`` more epochs, keeping the optimiser state and histories.
+
+        Handy for demos that show training as it goes. Returns ``self``.
+        """
+        X, y = self._check_X_y(X, y)
+        epochs = check_int(epochs, "epochs", minimum=0)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, y_val).")
+            X_val, y_val = self._check_X_y(*validation_data)
+        if self.params is None:
+            self.init_params()
+        if getattr(self, "_rng", None) is None:
+            self._rng = rng_from(self.random_state)
+        if not hasattr(self, "optimizer_"):
+            self.optimizer_ = make_optimizer(self.optimizer, self.lr)
+            self.loss_history_, self.n_iter_, self.t_ = [], 0, 0
+        if validation_data is not None and not hasattr(self, "val_loss_history_"):
+            self.val_loss_history_ = []
+        n = X.shape[0]
+        lr = self.optimizer_.lr
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for _ in range(epochs):
+                total = 0.0
+                for idx in minibatches(n, self.batch_size, self._rng, shuffle=self.shuffle):
+                    loss, grads = self._loss_and_grads(X[idx], y[idx])
+                    self.t_ += 1
+                    check_finite_loss(loss, self.t_, lr)
+                    self.optimizer_.step(self.params, grads)
+                    total += loss * idx.size
+                self.loss_history_.append(total / n)
+                self.n_iter_ += 1
+                if validation_data is not None:
+                    val, _ = self._data_loss(self._forward(X_val)[0], y_val)
+                    self.val_loss_history_.append(check_finite_loss(val + self._penalty(),
+                                                                    self.t_, lr))
+        return self
+
+    # -- prediction ---------------------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities ``softmax(forward(X))``, shape (n, K) (classification only)."""
+        if self.task != "classification":
+            raise ValueError("predict_proba is only defined for task='classification'; this "
+                             "MLP does regression, use predict.")
+        out = self.forward(X)
+        e = np.exp(out - out.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Class labels (n,) for classification; predictions (n,) or (n, K) for regression."""
+        out = self.forward(X)
+        if self.task == "classification":
+            return out.argmax(axis=1)
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def score(self, X, y):
+        """Accuracy (classification) or the coefficient of determination R^2 (regression).
+
+        For several outputs R^2 is averaged uniformly over them, as in scikit-learn.
+        """
+        pred = self.predict(X)
+        y = self._check_y(y, pred.shape[0])
+        if self.task == "classification":
+            return float(np.mean(pred == y))
+        pred = pred.reshape(y.shape)
+        ss_res = np.sum((y - pred) ** 2, axis=0)
+        ss_tot = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+        r2 = np.where(ss_tot > 0, 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0), 0.0)
+        return float(np.mean(r2))
