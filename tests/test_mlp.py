@@ -106,35 +106,16 @@ SYMPY_CASES = [([2, 2], "tanh", "classification", 0.0),
 
 @pytest.mark.parametrize(("layer_sizes", "act_name", "task", "l2"), SYMPY_CASES)
 def test_gradients_match_sympy(layer_sizes, act_name, task, l2):
-    n = 2 if act_name == "leaky_relu" else 3
+    n = 3
     sym = symbolic.mlp_backward(layer_sizes, act_name, task, n_samples=n, l2=l2)
     X, y = _data(layer_sizes, task, n=n, seed=7)
     model = _model(layer_sizes, act_name, task, seed=3, l2=l2)
     Y = nm.one_hot(y, layer_sizes[-1]) if task == "classification" else y
-    if act_name == "leaky_relu":
-        ref = _sympy_gradients_scalar(sym, X, Y, model.params)
-    else:
-        ref = sym.gradients(X, Y, model.params)
+    ref = sym.gradients(X, Y, model.params)
     _, grads = model.loss_and_grads(X, y)
     for k in model.params:
         np.testing.assert_allclose(grads[k], ref[k], rtol=1e-10, atol=1e-13,
                                    err_msg=f"mine vs sympy for {k}")
-
-
-def _sympy_gradients_scalar(sym, X, Y, params):
-    """Evaluate the symbolic gradients one number at a time (Python ``if`` for Piecewise)."""
-    import sympy as sp
-
-    symbols = list(sym.X) + list(sym.Y) + [s for M in sym.params.values() for s in M]
-    values = list(X.ravel()) + list(np.ravel(Y)) + \
-        [v for k in sym.params for v in np.ravel(params[k])]
-    exprs = [g for M in sym.grads.values() for g in M]
-    flat = sp.lambdify(symbols, exprs, "math", cse=True)(*values)
-    out, i = {}, 0
-    for k in sym.params:
-        out[k] = np.array(flat[i:i + params[k].size], dtype=float).reshape(params[k].shape)
-        i += params[k].size
-    return out
 
 
 # -- hypothesis over shapes -------------------------------------------------------------------

@@ -72,3 +72,20 @@ def test_messages():
         symbolic.mlp_backward([3])
     with pytest.raises(ValueError, match="Unknown task 'ranking'"):
         symbolic.mlp_backward([2, 2], task="ranking")
+
+
+@pytest.mark.parametrize("activation", ["identity", "sigmoid", "tanh", "relu", "leaky_relu"])
+def test_mlp_backward_every_activation_against_central_differences(activation):
+    rng = np.random.default_rng(5)
+    net = symbolic.mlp_backward([2, 3, 2], activation, n_samples=2)
+    X, labels = rng.normal(size=(2, 2)), np.array([1, 0])
+    p = {"W1": rng.normal(size=(2, 3)), "b1": rng.normal(size=3),
+         "W2": rng.normal(size=(3, 2)), "b2": rng.normal(size=2)}
+    f, _ = nm.activations.get_activation(activation)
+
+    def loss(q):
+        return nm.softmax_cross_entropy(f(X @ q["W1"] + q["b1"]) @ q["W2"] + q["b2"], labels)[0]
+
+    # tol 1e-5: an entry of a few 1e-4 carries central-difference round-off of about 1e-10
+    res = nm.gradcheck(loss, p, net.gradients(X, nm.one_hot(labels, 2), p), tol=1e-5)
+    assert res.passed, str(res)

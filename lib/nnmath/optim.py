@@ -115,8 +115,11 @@ class Momentum(Optimizer):
         self._v = {}
 
     def _delta(self, key, g, lr):
-        v = self._v.get(key, 0.0)
-        self._v[key] = v = self.beta * v + g
+        if key not in self._v:
+            self._v[key] = np.zeros_like(g)
+        v = self._v[key]
+        v *= self.beta
+        v += g
         return lr * v
 
 
@@ -130,8 +133,11 @@ class RMSProp(Optimizer):
         self._s = {}
 
     def _delta(self, key, g, lr):
-        s = self._s.get(key, 0.0)
-        self._s[key] = s = self.rho * s + (1 - self.rho) * g * g
+        if key not in self._s:
+            self._s[key] = np.zeros_like(g)
+        s = self._s[key]
+        s *= self.rho
+        s += (1 - self.rho) * (g * g)
         return lr * g / (np.sqrt(s) + self.eps)
 
 
@@ -146,9 +152,15 @@ class Adam(Optimizer):
         self._m, self._v = {}, {}
 
     def _delta(self, key, g, lr):
+        if key not in self._m:
+            self._m[key], self._v[key] = np.zeros_like(g), np.zeros_like(g)
+        m, v = self._m[key], self._v[key]
+        # the running averages are updated in place: no new arrays per step for them
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * (g * g)
         t = self.t  # already incremented: 1 on the first step
-        m = self._m[key] = self.beta1 * self._m.get(key, 0.0) + (1 - self.beta1) * g
-        v = self._v[key] = self.beta2 * self._v.get(key, 0.0) + (1 - self.beta2) * g * g
         m_hat = m / (1 - self.beta1 ** t)
         v_hat = v / (1 - self.beta2 ** t)
         return lr * m_hat / (np.sqrt(v_hat) + self.eps)

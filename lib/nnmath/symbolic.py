@@ -203,5 +203,7 @@ def mlp_backward(layer_sizes, activation: str = "tanh", task: str = "classificat
     grads = {k: M.applyfunc(lambda s: sp.diff(loss, s)) for k, M in params.items()}
     symbols = [list(X), list(Y)] + [list(M) for M in params.values()]
     flat = [g for M in grads.values() for g in M]
-    fn = sp.lambdify(symbols, flat, "numpy", cse=True)
+    # Every argument is a scalar symbol, so plain-Python "math" evaluation fits; NumPy would
+    # route Piecewise (ReLU) through np.select, which rejects scalar conditions.
+    fn = sp.lambdify(symbols, flat, "math", cse=True)
     return SymbolicMLP(loss, params, grads, X, Y, fn)
