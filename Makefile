@@ -11,7 +11,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB_ARGS := -n -W --keep-going
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 # One BLAS thread per process: the book's matrices are small, and with several kernels at once
 # (nbval, the build) multithreaded OpenBLAS on 2 cores oversubscribes and runs many times slower.
 export OMP_NUM_THREADS := 1

@@ -59,7 +59,7 @@ def copy_repo(dest: Path) -> int:
 def build_env(src: Path) -> dict:
     """The environment of ``make book``, importing ``nnmath`` from the copy."""
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
-    env.update(MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1",
+    env.update(PYDEVD_DISABLE_FILE_VALIDATION="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(src / "lib"),
                                                         env.get("PYTHONPATH")])))
     return env

@@ -181,3 +181,29 @@ def test_the_check_catches_each_kind_of_problem(browser, tmp_path):
     for expected in ("requests off this machine", "cdn.invalid", "failed loads", "missing.png",
                      "console errors", "boom", "raw TeX visible", "images that did not load"):
         assert expected in problems, f"{expected!r} not reported in: {problems}"
+
+
+def test_every_figure_a_notebook_draws_is_in_its_page():
+    """Each code cell that shows a matplotlib figure leaves an image in the HTML page.
+
+    Guards against a build whose kernels cannot display figures (for example a non-inline
+    MPLBACKEND in the environment), which runs without error and leaves the figures out.
+    """
+    import json
+    import re
+
+    if not (HTML / "index.html").is_file():
+        skip_or_fail("the book is not built (_build/html/index.html missing): run `make book`")
+    checked = 0
+    for nb in sorted((ROOT / "book").rglob("*.ipynb")):
+        page = HTML / nb.relative_to(ROOT).with_suffix(".html")
+        if not page.is_file():
+            continue
+        cells = json.loads(nb.read_text())["cells"]
+        drawn = sum(1 for c in cells if c["cell_type"] == "code"
+                    and "remove-cell" not in c.get("metadata", {}).get("tags", [])
+                    and re.search(r"plt\.show\(\)", "".join(c["source"])))
+        images = len(re.findall(r"<img ", page.read_text()))
+        assert images >= drawn, f"{page.name}: {drawn} cells draw a figure, only {images} images"
+        checked += 1
+    assert checked, "no built notebook pages found"
