@@ -101,3 +101,32 @@ def test_exercise_checks():
     assert "shape (3,), expected (2,)" in repr(nm.exercises.check([1, 2, 3], [1, 2]))
     assert nm.exercises.check("relu", "relu") and not nm.exercises.check("tanh", "relu")
     assert "color:#1b7f3b" in nm.exercises.check(1, 1)._repr_html_()
+
+
+@pytest.mark.parametrize("name, changes", [
+    ("matrix_transform_demo", [dict(a=0.5, b=1.2), dict(c=-1.5, d=0.3)]),
+    ("derivative_demo", [dict(x0=-1.5, log10_h=-8.0), dict(function="exp(x)", method="central")]),
+    ("gradient_descent_demo", [dict(lr=0.5, steps=100), dict(surface="round bowl", x0=1.0)]),
+    ("linear_regression_demo", [dict(epochs=100), dict(solver="normal", noise=2.0)]),
+    ("logistic_regression_demo", [dict(epochs=5), dict(spread=2.0, l2=0.1)]),
+    ("optimizer_comparison_demo", [dict(steps=300), dict(lr_scale=10.0)]),
+])
+def test_blitted_frame_matches_full_redraw(name, changes):
+    """A blitted frame equals a full redraw up to antialiasing where lines cross spines."""
+    import io
+
+    from PIL import Image
+
+    import nnmath.widgets as widgets
+
+    def pixels(png):
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+    demo = getattr(widgets, name)()
+    assert demo.dynamic_artists() is not None
+    for values in changes:
+        demo.set(**values)
+        blitted, full = pixels(bytes(demo.image.value)), pixels(fig_to_png(demo.fig, dpi=demo.dpi))
+        assert blitted.shape == full.shape
+        differ = np.abs(blitted - full).max(axis=2) > 32
+        assert differ.mean() < 0.005, f"{name} {values}: {differ.mean():.2%} of pixels differ"

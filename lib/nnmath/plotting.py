@@ -54,12 +54,17 @@ def fig_to_png(fig, dpi=80) -> bytes:
     the figure to the requested dpi and back on every call, which throws away the canvas's cached
     text layout. Here the figure simply keeps ``dpi``.
     """
-    from PIL import Image
-
     if fig.dpi != dpi:
         fig.set_dpi(dpi)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
+    return _canvas_png(canvas)
+
+
+def _canvas_png(canvas) -> bytes:
+    """PNG bytes of what an Agg canvas holds now, without drawing (used for blitting)."""
+    from PIL import Image
+
     width, height = canvas.get_width_height(physical=True)
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()

@@ -12,6 +12,15 @@ settings (``twin_frames``) and packed into a self-contained HTML player. The
 twin is the demo's ``text/html`` representation. JupyterLab shows the live
 widget; the HTML book, which has no kernel, is configured to prefer
 ``text/html`` and so shows the twin.
+
+Blitting: drawing a whole figure costs tens of milliseconds, mostly text (tick
+labels, legends). A demo that lists the artists ``draw`` changes in
+``dynamic_artists()`` is rendered by pasting a cached picture of everything else
+(the *background*, drawn once with the dynamic artists hidden) and drawing only
+the dynamic artists on it. Legends, which sit above the data, are pasted again
+after the dynamic artists (give them ``framealpha=1``). The background is redrawn
+whenever its key changes: the figure size, and each axes' position, limits,
+scales and list of children (so new or removed artists, e.g. contours, count).
 """
 
 from __future__ import annotations
@@ -20,8 +29,9 @@ import html
 import time
 
 import ipywidgets as widgets
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
-from ..plotting import fig_to_png, frames_player_html, new_figure
+from ..plotting import _canvas_png, fig_to_png, frames_player_html, new_figure
 
 __all__ = ["Demo"]
 
@@ -39,6 +49,9 @@ class Demo(widgets.VBox):
     - ``setup_figure(fig, axes)`` once and ``draw(state)`` on every update.
     - ``twin_frames() -> list[tuple[str, dict]]``: (caption, control values) pairs
       that make the static twin.
+    - optionally ``dynamic_artists() -> list[Artist]``: every artist ``draw`` changes
+      (titles whose text changes included); the rest of the figure is then cached
+      and pasted (see the module docstring). The default, ``None``, redraws all.
     """
 
     figsize = (9, 3.6)
@@ -54,6 +67,7 @@ class Demo(widgets.VBox):
         self.timings: list[float] = []
         self._note = ""
         self._twin = None
+        self._background = None  # (key, pixels, [(legend pixels)]) for blitting
         self.setup_figure(self.fig, self.axes)
         box = widgets.GridBox(list(self.controls.values()), layout=widgets.Layout(
             grid_template_columns="repeat(auto-fill, minmax(260px, 1fr))"))
@@ -78,6 +92,10 @@ class Demo(widgets.VBox):
 
     def twin_frames(self):
         raise NotImplementedError
+
+    def dynamic_artists(self):
+        """The artists ``draw`` changes, for blitting; ``None`` (default): redraw all."""
+        return None
 
     # -- machinery ------------------------------------------------------------------------
     @property
@@ -109,8 +127,73 @@ class Demo(widgets.VBox):
         """Recompute and redraw for the current control values (synchronous)."""
         start = time.perf_counter()
         self.message.value = self._render(self.values)
-        self.image.value = fig_to_png(self.fig, dpi=self.dpi)
+        self.image.value = self.render_png()
         self.timings.append(time.perf_counter() - start)
+
+    def _axes_key(self, ax):
+        return (ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+                tuple(map(id, ax.get_children())))
+
+    def _figure_key(self):
+        fig = self.fig
+        return (fig.dpi, tuple(fig.get_size_inches()),
+                tuple(tuple(ax.get_position().bounds) for ax in fig.axes))
+
+    def render_png(self, blit: bool = True) -> bytes:
+        """The figure as PNG bytes; blitted when ``dynamic_artists`` allows and ``blit``.
+
+        Without a cached background (or when the figure size or an axes' position
+        changed, or any axes changed its limits, scales or children) the whole figure is
+        drawn, with the dynamic artists hidden, and cached as the new background.
+        """
+        dynamic = self.dynamic_artists() if blit else None
+        if dynamic is None:
+            self._background = None
+            return fig_to_png(self.fig, dpi=self.dpi)
+        fig = self.fig
+        if fig.dpi != self.dpi:
+            fig.set_dpi(self.dpi)
+        canvas = fig.canvas
+        bg = self._background
+        stale = []
+        if bg is not None and bg["figure"] == self._figure_key():
+            stale = [i for i, ax in enumerate(fig.axes) if bg["axes"][i] != self._axes_key(ax)]
+        else:
+            bg = None
+        if bg is None or stale:
+            # Lay the figure out with every artist shown (a hidden title would get no room),
+            # then draw the background with the dynamic artists hidden and no re-layout.
+            engine = fig.get_layout_engine()
+            if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+                engine.execute(fig)
+                fig.set_layout_engine("none")
+            shown = [a.get_visible() for a in dynamic]
+            for a in dynamic:
+                a.set_visible(False)
+            try:
+                canvas.draw()  # erasing and redrawing only the stale axes measured slower
+                renderer = canvas.get_renderer()
+            finally:
+                for a, v in zip(dynamic, shown, strict=True):
+                    a.set_visible(v)
+                if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+                    fig.set_layout_engine(engine)
+            legends = [lg for lg in [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+                       if lg is not None and lg.get_visible() and lg not in dynamic]
+            bg = self._background = {
+                "figure": self._figure_key(),
+                "axes": [self._axes_key(ax) for ax in fig.axes],
+                "pixels": canvas.copy_from_bbox(fig.bbox),
+                "overlays": [canvas.copy_from_bbox(lg.get_window_extent(renderer))
+                             for lg in legends]}
+        else:
+            canvas.restore_region(bg["pixels"])
+        for a in sorted(dynamic, key=lambda a: a.get_zorder()):
+            if a.get_visible():
+                fig.draw_artist(a)
+        for region in bg["overlays"]:
+            canvas.restore_region(region)
+        return _canvas_png(canvas)
 
     def set(self, **values) -> None:
         """Set several controls at once and update once (for code and benchmarks)."""

@@ -109,6 +109,10 @@ class MatrixTransformDemo(_FrozenLayoutDemo):
         self._labels = [axes[1].text(0, 0, "Me₁", color=_BLUE),
                         axes[1].text(0, 0, "Me₂", color=_GREEN)]
 
+    def dynamic_artists(self):
+        ax = self.axes[1]
+        return [*ax.lines, self._square, *self._arrows[2:], *self._labels, ax.title]
+
     def compute(self, a, b, c, d):
         M = np.array([[a, b], [c, d]])
         det = a * d - b * c  # the area scale factor of x -> M x
@@ -128,7 +132,7 @@ class MatrixTransformDemo(_FrozenLayoutDemo):
             label.set_position(tuple(1.08 * col + 0.05))
         how = "singular: not invertible" if singular else (
             "invertible, orientation " + ("kept" if det > 0 else "flipped"))
-        self.axes[1].set_title(f"after: M x    det M = {det:+.2f}  ({how})", fontsize=10)
+        self.axes[1].set_title(f"after: M x    det M = {det:+.2f}  ({how})", fontsize=10, y=1.0)
 
     def twin_frames(self):
         r30 = np.deg2rad(30)
@@ -191,7 +195,7 @@ class DerivativeDemo(_FrozenLayoutDemo):
         ax.set_xlim(-3, 3)
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8, framealpha=1)
         self._err_fwd, = ax_err.loglog([], [], color=_ORANGE, label="forward")
         self._err_cen, = ax_err.loglog([], [], color=_GREEN, label="central")
         self._marker, = ax_err.loglog([], [], "o", color="k", ms=6, label="current h")
@@ -201,7 +205,12 @@ class DerivativeDemo(_FrozenLayoutDemo):
         ax_err.set_ylim(1e-17, 1e1)
         ax_err.set_xlabel("step size h")
         ax_err.set_ylabel("|estimate - f'(x₀)|")
-        ax_err.legend(loc="lower left", fontsize=8)
+        ax_err.legend(loc="lower left", fontsize=8, framealpha=1)
+
+    def dynamic_artists(self):
+        ax, ax_err = self.axes
+        return [self._curve, self._tangent, self._secant, self._points, ax.title,
+                self._err_fwd, self._err_cen, self._marker, ax_err.title]
 
     def compute(self, function, x0, log10_h, method):
         f, df = FUNCTIONS[function]
@@ -228,11 +237,11 @@ class DerivativeDemo(_FrozenLayoutDemo):
         pad = 0.15 * (ys.max() - ys.min()) + 0.1
         self.axes[0].set_ylim(ys.min() - pad, ys.max() + pad)
         self.axes[0].set_title(f"h = {h:.1e}: slope {s['estimate']:.6f} vs f'(x₀) = "
-                               f"{s['exact']:.6f}", fontsize=10)
+                               f"{s['exact']:.6f}", fontsize=10, y=1.0)
         self._err_fwd.set_data(_H_GRID, s["errs"]["forward"])
         self._err_cen.set_data(_H_GRID, s["errs"]["central"])
         self._marker.set_data([h], [s["err"]])
-        self.axes[1].set_title(f"{s['method']} difference error {s['err']:.1e}", fontsize=10)
+        self.axes[1].set_title(f"{s['method']} difference error {s['err']:.1e}", fontsize=10, y=1.0)
 
     def twin_frames(self):
         frames = [(f"forward, h = 1e{e:g}", dict(function="sin(x)", x0=1.0, log10_h=e,
@@ -292,6 +301,10 @@ class GradientDescentDemo(_FrozenLayoutDemo):
         ax_loss.set_xlabel("step t")
         ax_loss.set_ylabel("loss f(xₜ)")
 
+    def dynamic_artists(self):
+        ax, ax_loss = self.axes
+        return [self._path, self._start, self._loss, ax.title, ax_loss.title]
+
     def compute(self, surface, x0, y0, lr, steps):
         curv, angle = SURFACES[surface]
         bowl = calculus.quadratic_bowl(curv, np.deg2rad(angle))
@@ -329,9 +342,9 @@ class GradientDescentDemo(_FrozenLayoutDemo):
         lo, hi = losses.min(), losses.max()
         ax_loss.set_ylim(lo / 3, 3 * min(hi, 1e150))
         verdict = "converges" if path.lr < bound else "diverges"
-        ax.set_title(f"{surface}, η = {path.lr:.3g}", fontsize=10)
+        ax.set_title(f"{surface}, η = {path.lr:.3g}", fontsize=10, y=1.0)
         ax_loss.set_title(f"2/λ_max = {bound:.3g}: {verdict}; f(x_T) = {path.losses[-1]:.2g}",
-                          fontsize=10)
+                          fontsize=10, y=1.0)
 
     def twin_frames(self):
         start = dict(x0=-2.5, y0=1.5)

@@ -88,6 +88,11 @@ class OptimizerComparisonDemo(Demo):
         # one legend, whose texts are updated in place on every redraw
         self.legend = ax_loss.legend(fontsize=7.5, loc="lower left")
 
+    def dynamic_artists(self):
+        return [*self.path_lines.values(), *self.end_marks.values(),
+                *self.cross_marks.values(), self.start_mark, *self.loss_lines.values(),
+                self.legend]
+
     def compute(self, surface, lr_scale, steps):
         surf = SURFACES[surface]
         runs, notes = {}, []

@@ -128,6 +128,10 @@ class LinearRegressionDemo(Demo):
                           fontsize=9, y=1.0)
         _freeze_layout(fig)
 
+    def dynamic_artists(self):
+        ax, ax_loss = self.axes
+        return [self._points, self._line, self._loss_line, self._best_line, ax_loss.title]
+
     def compute(self, lr, epochs, batch_size, noise, solver):
         y = self.true_w * self._x + self.true_b + noise * self._eps
         X = self._x[:, None]
@@ -232,6 +236,11 @@ class LogisticRegressionDemo(Demo):
         ax.set_title("shade: p(class 1); w = (-0.00, -0.00), b = -0.00", fontsize=9, y=1.0)
         ax_loss.set_title("training accuracy 0.00", fontsize=9, y=1.0)
         _freeze_layout(fig)
+
+    def dynamic_artists(self):
+        ax, ax_loss = self.axes
+        return [self._image, self._boundary, *self._points, self._loss_line, ax.title,
+                ax_loss.title]
 
     def draw(self, s):
         ax, ax_loss = self.axes
