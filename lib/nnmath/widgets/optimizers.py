@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import MaxNLocator
 
 from .. import optim
@@ -77,12 +76,9 @@ class OptimizerComparisonDemo(Demo):
         for ax in axes:  # few tick labels: text is the costliest thing to draw
             ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.yaxis.set_major_locator(MaxNLocator(5))
-        # fixed margins: constrained layout re-measures every tick label on each redraw (and
-        # any layout engine makes savefig draw the figure twice)
+        # fixed margins: constrained layout re-measures every tick label on each redraw
+        # (nm.plotting.new_figure already gave the figure a lasting Agg canvas)
         fig.set_layout_engine(None)
-        # a canvas of its own keeps one Agg renderer alive, so text sizes measured in one
-        # redraw are cached for the next (savefig would otherwise make a new canvas each time)
-        FigureCanvasAgg(fig)
         ax_path.set_position([0.065, 0.13, 0.42, 0.78])
         ax_loss.set_position([0.57, 0.13, 0.415, 0.78])
         # one legend, whose texts are updated in place on every redraw
