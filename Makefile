@@ -33,11 +33,17 @@ $(STAMP): requirements.txt pyproject.toml
 # so a failed build deletes Sphinx's saved environment: the next build then re-reads every page
 # (cached notebooks are not re-executed; a failing one is not cached, so it runs and fails again).
 # `make test` always builds from scratch.
-book: $(STAMP)
+book: $(STAMP) _build/.nnmath-stamp
 	@$(BIN)/jupyter-book build . $(JB_ARGS) || { rm -f _build/.doctrees/environment.pickle; \
 	  echo "make book: the build failed (see above); the next build re-reads every page."; \
 	  exit 1; }
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# The execution cache keys on each notebook's code, not on the library it imports: when
+# lib/nnmath changes, forget cached outputs and Sphinx's environment so every page re-runs.
+_build/.nnmath-stamp: $(shell find lib/nnmath -name '*.py')
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	@mkdir -p _build && touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
