@@ -83,7 +83,7 @@ def test_static_twin_is_the_spiral_forming():
     assert all(f[1]["dataset"] == "spiral" for f in frames)
     html = demo.static_twin()
     assert html.count("data:image/png;base64,") == len(frames) + 1  # + the first shown
-    assert "epoch 130" in html
+    assert "epoch 110" in html
     assert demo.result["epochs"] == 60  # the live settings are restored afterwards
 
 

@@ -22,7 +22,7 @@ import re
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Polygon
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .. import calculus
 from .._validation import TrainingDiverged
@@ -45,6 +45,21 @@ class _FrozenLayoutDemo(Demo):
     def __init__(self):
         super().__init__()
         self.fig.set_layout_engine("none")
+        _pin_axis_labels(self.fig)
+
+
+def _pin_axis_labels(fig):
+    """Fix each axis label where the last draw put it.
+
+    Automatic placement measures every tick label on every full redraw (about a tenth
+    of its cost); the figure must have been drawn once.
+    """
+    for ax in fig.axes:
+        inv = ax.transAxes.inverted()
+        box = ax.xaxis.label.get_window_extent()
+        ax.xaxis.set_label_coords(*inv.transform(((box.x0 + box.x1) / 2, box.y1)))
+        box = ax.yaxis.label.get_window_extent()
+        ax.yaxis.set_label_coords(*inv.transform((box.x1, (box.y0 + box.y1) / 2)))
 
 
 def _plain_log_axis(axis, numticks=5):
@@ -53,6 +68,12 @@ def _plain_log_axis(axis, numticks=5):
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+0", "e").replace(
         "e-0", "e-").replace("e+", "e")))
+
+
+def _round_up_125(n):
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is at least ``n`` (``n >= 1``)."""
+    scale = 10 ** int(np.floor(np.log10(n)))
+    return next(m * scale for m in (1, 2, 5, 10) if m * scale >= n)
 
 
 def _slider(description, value, lo, hi, step):
@@ -167,6 +188,7 @@ FUNCTIONS = {
     "sigmoid(x)": (sigmoid, sigmoid_grad),
     "tanh(x)": (tanh, tanh_grad),
 }
+_LOSS_FLOOR = 1e-12  # gradient_descent_demo draws smaller losses (and 0) at this value
 _H_GRID = np.logspace(-16, 0, 97)
 
 
@@ -193,19 +215,24 @@ class DerivativeDemo(_FrozenLayoutDemo):
         self._secant, = ax.plot([], [], color=_ORANGE, lw=1.2, ls="--", label="secant")
         self._points, = ax.plot([], [], "o", color=_ORANGE, ms=5)
         ax.set_xlim(-3, 3)
+        ax.set_xticks([-2, 0, 2])
+        ax.yaxis.set_major_locator(MaxNLocator(4))  # few tick labels: text is slow to draw
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
         ax.legend(loc="upper left", fontsize=8, framealpha=1)
-        self._err_fwd, = ax_err.loglog([], [], color=_ORANGE, label="forward")
-        self._err_cen, = ax_err.loglog([], [], color=_GREEN, label="central")
-        self._marker, = ax_err.loglog([], [], "o", color="k", ms=6, label="current h")
+        self._err_fwd, = ax_err.loglog([], [], color=_ORANGE)
+        self._err_cen, = ax_err.loglog([], [], color=_GREEN)
+        self._marker, = ax_err.loglog([], [], "o", color="k", ms=6)
+        # direct labels instead of a second legend (cheaper to draw on a full redraw)
+        for y, name, colour in ((0.16, "forward difference", _ORANGE),
+                                (0.06, "central difference", _GREEN)):
+            ax_err.text(0.03, y, name, color=colour, fontsize=8, transform=ax_err.transAxes)
         _plain_log_axis(ax_err.xaxis)
         _plain_log_axis(ax_err.yaxis)
         ax_err.set_xlim(1e-16, 1)
         ax_err.set_ylim(1e-17, 1e1)
         ax_err.set_xlabel("step size h")
         ax_err.set_ylabel("|estimate - f'(x₀)|")
-        ax_err.legend(loc="lower left", fontsize=8, framealpha=1)
 
     def dynamic_artists(self):
         ax, ax_err = self.axes
@@ -241,7 +268,8 @@ class DerivativeDemo(_FrozenLayoutDemo):
         self._err_fwd.set_data(_H_GRID, s["errs"]["forward"])
         self._err_cen.set_data(_H_GRID, s["errs"]["central"])
         self._marker.set_data([h], [s["err"]])
-        self.axes[1].set_title(f"{s['method']} difference error {s['err']:.1e}", fontsize=10, y=1.0)
+        self.axes[1].set_title(f"● current h: {s['method']} difference error {s['err']:.1e}",
+                               fontsize=10, y=1.0)
 
     def twin_frames(self):
         frames = [(f"forward, h = 1e{e:g}", dict(function="sin(x)", x0=1.0, log10_h=e,
@@ -294,6 +322,8 @@ class GradientDescentDemo(_FrozenLayoutDemo):
         ax.set_xlim(-3, 3)
         ax.set_ylim(-2, 2)
         ax.set_aspect("equal")
+        ax.set_xticks([-3, -2, -1, 0, 1, 2, 3])  # few tick labels: text is slow to draw
+        ax.set_yticks([-2, -1, 0, 1, 2])
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
         self._loss, = ax_loss.semilogy([], [], "o-", color=_ORANGE, ms=3, lw=1)
@@ -336,11 +366,21 @@ class GradientDescentDemo(_FrozenLayoutDemo):
         P = path.points
         self._path.set_data(P[:, 0], P[:, 1])
         self._start.set_data([P[0, 0]], [P[0, 1]])
-        losses = np.maximum(path.losses, 1e-20)  # log axis: an exact 0 drawn at 1e-20
+        losses = path.losses
+        # Rounded axis limits (step count up to 10, 20, 50, ...; loss to whole decades)
+        # change rarely, so most updates redraw only the path and the loss line.
+        width = _round_up_125(max(losses.size - 1, 5))
+        ax_loss.set_xlim(-0.5, width + 0.5)
+        ax_loss.set_xticks(np.arange(0, width, width // 5))  # none at the right edge
+        # The loss axis shows 1e-12 to 1e2 (every start point's loss is below 1e2), widened
+        # upwards by whole decades when descent diverges; smaller losses sit on the floor.
+        losses = np.maximum(losses, _LOSS_FLOOR)
         self._loss.set_data(np.arange(losses.size), losses)
-        ax_loss.set_xlim(-0.5, max(losses.size - 0.5, 1))
-        lo, hi = losses.min(), losses.max()
-        ax_loss.set_ylim(lo / 3, 3 * min(hi, 1e150))
+        top = max(2, int(np.ceil(np.log10(min(losses.max(), 1e150) * 1.2))))
+        ax_loss.set_ylim(_LOSS_FLOOR / 10, 10.0 ** top)
+        bottom = round(np.log10(_LOSS_FLOOR))
+        stride = max(4, -(-(top - bottom) // 4))  # at most 5 tick labels
+        ax_loss.set_yticks(10.0 ** np.arange(bottom, top + 1, stride))
         verdict = "converges" if path.lr < bound else "diverges"
         ax.set_title(f"{surface}, η = {path.lr:.3g}", fontsize=10, y=1.0)
         ax_loss.set_title(f"2/λ_max = {bound:.3g}: {verdict}; f(x_T) = {path.losses[-1]:.2g}",

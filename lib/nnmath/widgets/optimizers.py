@@ -18,6 +18,8 @@ the optimisers' other settings (beta, rho).
 
 from __future__ import annotations
 
+import re
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -27,6 +29,7 @@ from .._validation import check_int, check_option, check_positive
 from ..plotting import CLASS_COLORS
 from ..surfaces import SURFACES, optimizer_path
 from ._base import Demo
+from .maths import _pin_axis_labels, _round_up_125
 
 __all__ = ["optimizer_comparison_demo", "OptimizerComparisonDemo", "BASE_LRS"]
 
@@ -38,6 +41,17 @@ BASE_LRS = {
 }
 _NAMES = {"sgd": "SGD", "momentum": "momentum", "rmsprop": "RMSProp", "adam": "Adam"}
 _FLOOR = 1e-12  # the loss-gap axis is logarithmic; gaps below this are drawn at it
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _plain_formula(formula):
+    """``formula`` with powers like ``x^2`` as plain-text superscripts (``x²``): plain
+    text is much faster to draw than mathtext; anything else is left to mathtext."""
+    if re.fullmatch(r"[-+*/=().\w ]*(\^\d[-+*/=().\w ]*)*", formula) and "_" not in formula:
+        return re.sub(r"\^(\d)", lambda m: m.group(1).translate(_SUPERSCRIPTS), formula)
+    return f"${formula}$"
 
 
 class OptimizerComparisonDemo(Demo):
@@ -56,6 +70,11 @@ class OptimizerComparisonDemo(Demo):
             "steps": widgets.IntSlider(value=100, min=5, max=300, step=5,
                                        description="steps", style=style),
         }
+
+    def __init__(self):
+        super().__init__()
+        _pin_axis_labels(self.fig)  # where the first render put them (saves a full redraw's
+        # measuring of every tick label)
 
     def setup_figure(self, fig, axes):
         self._shown_surface = None
@@ -124,7 +143,8 @@ class OptimizerComparisonDemo(Demo):
         ax.set_ylim(*surf.ylim)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.set_title(f"{surf.name}: ${surf.formula}$", fontsize=10)
+        ax.set_title(f"{surf.name}: {_plain_formula(surf.formula)}", fontsize=10, y=1.0)
+        # (y=1.0: no automatic title placement, which measures the tick labels each time)
         self._shown_surface = surf.name
 
     def draw(self, state):
@@ -152,8 +172,11 @@ class OptimizerComparisonDemo(Demo):
             self.loss_lines[key].set_label(label)
             self.legend.get_texts()[list(_NAMES).index(key)].set_text(label)
         ax_loss = self.axes[1]
-        ax_loss.set_xlim(0, steps)
-        ax_loss.set_ylim(np.log10(_FLOOR) - 0.5, np.log10(worst) + 0.7)
+        # rounded limits (steps up to 5, 10, 20, 50, ..., at most the slider's maximum; a
+        # whole number on the log10 axis) change rarely, so most updates redraw only the
+        # paths, the lines and the legend
+        ax_loss.set_xlim(0, min(_round_up_125(max(steps, 5)), self.controls["steps"].max))
+        ax_loss.set_ylim(np.log10(_FLOOR) - 0.5, np.ceil(np.log10(worst) + 0.5))
 
     def twin_frames(self):
         steps = [1, 2, 3, 5, 8, 12, 20, 30, 50, 75, 100, 150]

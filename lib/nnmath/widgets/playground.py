@@ -51,7 +51,7 @@ class MLPPlayground(Demo):
         The decision surface is evaluated on a ``grid_n x grid_n`` grid.
     max_layer_updates : int
         Budget of one run, counted in (update x weight layer), since an update's cost grows
-        with the depth: a net with 2 hidden layers (3 weight layers) gets 1200 / 3 = 400
+        with the depth: a net with 2 hidden layers (3 weight layers) gets 1000 / 3 = 333
         updates. Beyond it fewer epochs are run (and a note says so), so that one change
         stays interactive.
     """
@@ -60,7 +60,7 @@ class MLPPlayground(Demo):
     figsize = (9, 3.9)
     n_samples = 200
     grid_n = 60
-    max_layer_updates = 1200
+    max_layer_updates = 1000
 
     def __init__(self):
         self._run = None
@@ -114,6 +114,13 @@ class MLPPlayground(Demo):
         # cost more than the whole training run (tick labels are measured again and again).
         fig.canvas.draw()
         fig.set_layout_engine("none")
+        # Pin the loss axes' labels where that layout put them: automatic placement
+        # measures every tick label on every redraw.
+        inv = ax_loss.transAxes.inverted()
+        box = ax_loss.xaxis.label.get_window_extent()
+        ax_loss.xaxis.set_label_coords(*inv.transform(((box.x0 + box.x1) / 2, box.y1)))
+        box = ax_loss.yaxis.label.get_window_extent()
+        ax_loss.yaxis.set_label_coords(*inv.transform((box.x1, (box.y0 + box.y1) / 2)))
 
     # -- numerical work ---------------------------------------------------------------------
     def _new_run(self, key, dataset, noise, train_ratio, batch_size, hidden_layers, units,
@@ -187,8 +194,9 @@ class MLPPlayground(Demo):
         self.result = {"epochs": s["epochs"], "train_acc": acc_tr, "test_acc": acc_te,
                        "train_loss": s["train"][-1] if s["epochs"] else np.nan,
                        "test_loss": s["test"][-1] if s["epochs"] else np.nan}
+        # y=1.0: no automatic title placement, which measures the tick labels each time
         ax.set_title(f"epoch {s['epochs']}: train acc {acc_tr:.2f}, test acc {acc_te:.2f}",
-                     fontsize=9)
+                     fontsize=9, y=1.0)
         epochs = np.arange(1, s["epochs"] + 1)
         self._train_line.set_data(epochs, s["train"])
         self._test_line.set_data(epochs, s["test"])
@@ -200,14 +208,14 @@ class MLPPlayground(Demo):
         # one title instead of a legend: every text drawn costs milliseconds
         last = (f"train {s['train'][-1]:.3f} (blue), test {s['test'][-1]:.3f} (orange)"
                 if s["epochs"] else "before training")
-        ax_loss.set_title(f"loss: {last}", fontsize=9)
+        ax_loss.set_title(f"loss: {last}", fontsize=9, y=1.0)
 
     def twin_frames(self):
         spiral = {"dataset": "spiral", "noise": 0.1, "train_ratio": 0.7, "batch_size": 50,
                   "hidden_layers": 2, "units": 8, "activation": "tanh", "lr": 0.1,
                   "optimizer": "adam", "regularization": "none", "reg_rate": 0.001}
         return [(f"spiral, 2 hidden layers of 8 tanh units: epoch {e}", {**spiral, "epochs": e})
-                for e in (1, 5, 10, 15, 20, 30, 40, 50, 65, 80, 100, 130)]
+                for e in (1, 5, 10, 15, 20, 30, 40, 50, 65, 80, 95, 110)]  # 111 epochs: the cap
 
 
 def mlp_playground() -> MLPPlayground:

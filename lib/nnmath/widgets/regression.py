@@ -48,7 +48,7 @@ def _freeze_layout(fig):
     fig.set_layout_engine(None)  # with default rcParams: no engine, so savefig draws once
 
 
-def _setup_loss_axes(ax, ylabel):
+def _setup_loss_axes(ax, ylabel, max_epochs):
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(numticks=4))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}" if v < 1e-2 or v >= 1e3
@@ -56,18 +56,33 @@ def _setup_loss_axes(ax, ylabel):
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
-    ax.set_xlim(0.5, 300.5)  # widest tick labels while the layout is computed
+    ax.set_xlim(0.5, max_epochs + 0.5)  # as in every update: the layout leaves room for
+    # the tick label at the right end
 
 
-def _show_loss(ax, line, hist, floor=None):
+def _decades(lo, hi, span):
+    """``span`` widened, if ``lo`` or ``hi`` (with a small margin) fall outside, to whole
+    powers of ten."""
+    lo_exp = min(np.floor(np.log10(lo / 1.2)), np.log10(span[0]))
+    hi_exp = max(np.ceil(np.log10(hi * 1.2)), np.log10(span[1]))
+    return 10.0 ** lo_exp, 10.0 ** hi_exp
+
+
+def _show_loss(ax, line, hist, max_epochs, span, floor=None):
+    """Plot ``hist`` against epochs 1, 2, ... on axes that rarely change.
+
+    The epoch axis always spans the slider's range; the loss axis shows the decades in
+    ``span`` (the usual range of the loss), widened by whole decades when the loss leaves
+    it. Unchanged axes let the demo redraw only the lines (blitting).
+    """
     epochs = np.arange(1, hist.size + 1)
     line.set_data(epochs, hist)
     vals = hist[np.isfinite(hist) & (hist > 0)]
-    lo, hi = (vals.min(), vals.max()) if vals.size else (1e-3, 1.0)
+    lo, hi = (vals.min(), vals.max()) if vals.size else span
     if floor is not None and floor > 0:
         lo = min(lo, floor)
-    ax.set_xlim(0.5, max(hist.size, 2) + 0.5)
-    ax.set_ylim(lo / 1.5, hi * 1.5)
+    ax.set_xlim(0.5, max_epochs + 0.5)
+    ax.set_ylim(*_decades(lo, hi, span))
 
 
 _BATCHES = [("full batch", None), ("mini-batch 10", 10), ("mini-batch 3", 3),
@@ -123,7 +138,7 @@ class LinearRegressionDemo(Demo):
         ax.set_title("data, fitted line (orange), true line (dashed)", fontsize=9, y=1.0)
         self._loss_line, = ax_loss.plot([1], [1], color=CLASS_COLORS[1])
         self._best_line = ax_loss.axhline(1, color="0.4", ls=":")
-        _setup_loss_axes(ax_loss, "mean squared error")
+        _setup_loss_axes(ax_loss, "mean squared error", self.controls["epochs"].max)
         ax_loss.set_title("loss (dotted: normal equations); w = -0.000, b = -0.000",
                           fontsize=9, y=1.0)
         _freeze_layout(fig)
@@ -150,7 +165,8 @@ class LinearRegressionDemo(Demo):
         self._points.set_offsets(np.column_stack([self._x, s["y"]]))
         self._line.set_ydata(s["w"] * self._xs + s["b"])
         hist = s["hist"] if s["solver"] == "gd" else np.array([s["best"]])
-        _show_loss(self.axes[1], self._loss_line, hist, s["best"])
+        _show_loss(self.axes[1], self._loss_line, hist, self.controls["epochs"].max,
+                   (0.1, 10.0), s["best"])
         self._best_line.set_ydata([s["best"], s["best"]])
         self.axes[1].set_title(f"loss (dotted: normal equations); w = {s['w']:.3f}, "
                                f"b = {s['b']:.3f}", fontsize=9, y=1.0)
@@ -231,7 +247,8 @@ class LogisticRegressionDemo(Demo):
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
         self._loss_line, = ax_loss.plot([1], [1], color=CLASS_COLORS[1])
-        _setup_loss_axes(ax_loss, "mean log-loss (+ L2 term)")
+        _setup_loss_axes(ax_loss, "mean log-loss (+ L2 term)",
+                         self.controls["epochs"].max)
         # Titles as long as the real ones, so the frozen layout leaves room for them.
         ax.set_title("shade: p(class 1); w = (-0.00, -0.00), b = -0.00", fontsize=9, y=1.0)
         ax_loss.set_title("training accuracy 0.00", fontsize=9, y=1.0)
@@ -260,7 +277,8 @@ class LogisticRegressionDemo(Demo):
             self._boundary.set_data([], [])
         ax.set_title(f"shade: p(class 1); w = ({w[0]:.2f}, {w[1]:.2f}), b = {b:.2f}",
                      fontsize=9, y=1.0)
-        _show_loss(ax_loss, self._loss_line, model.loss_history_)
+        _show_loss(ax_loss, self._loss_line, model.loss_history_,
+                   self.controls["epochs"].max, (0.01, 1.0))
         ax_loss.set_title(f"training accuracy {model.score(X, y):.2f}", fontsize=9, y=1.0)
 
     def twin_frames(self):
