@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 from .. import calculus
 from .._validation import TrainingDiverged
 from ..activations import sigmoid, sigmoid_grad, tanh, tanh_grad
-from ..plotting import CLASS_COLORS
+from ..plotting import CLASS_COLORS, pin_axis_labels
 from ._base import Demo
 
 __all__ = ["matrix_transform_demo", "derivative_demo", "gradient_descent_demo"]
@@ -45,21 +45,7 @@ class _FrozenLayoutDemo(Demo):
     def __init__(self):
         super().__init__()
         self.fig.set_layout_engine("none")
-        _pin_axis_labels(self.fig)
-
-
-def _pin_axis_labels(fig):
-    """Fix each axis label where the last draw put it.
-
-    Automatic placement measures every tick label on every full redraw (about a tenth
-    of its cost); the figure must have been drawn once.
-    """
-    for ax in fig.axes:
-        inv = ax.transAxes.inverted()
-        box = ax.xaxis.label.get_window_extent()
-        ax.xaxis.set_label_coords(*inv.transform(((box.x0 + box.x1) / 2, box.y1)))
-        box = ax.yaxis.label.get_window_extent()
-        ax.yaxis.set_label_coords(*inv.transform((box.x1, (box.y0 + box.y1) / 2)))
+        pin_axis_labels(self.fig)
 
 
 def _plain_log_axis(axis, numticks=5):

@@ -26,10 +26,10 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import optim
 from .._validation import check_int, check_option, check_positive
-from ..plotting import CLASS_COLORS
+from ..plotting import CLASS_COLORS, pin_axis_labels
 from ..surfaces import SURFACES, optimizer_path
 from ._base import Demo
-from .maths import _pin_axis_labels, _round_up_125
+from .maths import _round_up_125
 
 __all__ = ["optimizer_comparison_demo", "OptimizerComparisonDemo", "BASE_LRS"]
 
@@ -73,7 +73,7 @@ class OptimizerComparisonDemo(Demo):
 
     def __init__(self):
         super().__init__()
-        _pin_axis_labels(self.fig)  # where the first render put them (saves a full redraw's
+        pin_axis_labels(self.fig)  # where the first render put them (saves a full redraw's
         # measuring of every tick label)
 
     def setup_figure(self, fig, axes):

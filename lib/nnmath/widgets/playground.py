@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator
 from .._validation import TrainingDiverged
 from ..data import make_classification_2d, train_test_split
 from ..mlp import MLP
-from ..plotting import CLASS_COLORS, grid_2d, plot_decision_surface
+from ..plotting import CLASS_COLORS, grid_2d, pin_axis_labels, plot_decision_surface
 from ._base import Demo
 
 __all__ = ["mlp_playground", "MLPPlayground"]
@@ -116,11 +116,7 @@ class MLPPlayground(Demo):
         fig.set_layout_engine("none")
         # Pin the loss axes' labels where that layout put them: automatic placement
         # measures every tick label on every redraw.
-        inv = ax_loss.transAxes.inverted()
-        box = ax_loss.xaxis.label.get_window_extent()
-        ax_loss.xaxis.set_label_coords(*inv.transform(((box.x0 + box.x1) / 2, box.y1)))
-        box = ax_loss.yaxis.label.get_window_extent()
-        ax_loss.yaxis.set_label_coords(*inv.transform((box.x1, (box.y0 + box.y1) / 2)))
+        pin_axis_labels(fig, [ax_loss])
 
     # -- numerical work ---------------------------------------------------------------------
     def _new_run(self, key, dataset, noise, train_ratio, batch_size, hidden_layers, units,

@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 
 from ..linear import LinearRegression, ridge_normal_equations
 from ..logistic import LogisticRegression
-from ..plotting import CLASS_COLORS
+from ..plotting import CLASS_COLORS, pin_axis_labels
 from ._base import Demo
 
 __all__ = ["linear_regression_demo", "logistic_regression_demo",
@@ -39,12 +39,7 @@ def _freeze_layout(fig):
     fig.draw_without_rendering()  # runs the constrained layout once
     # Pin axis labels where the layout put them: automatic label placement measures every
     # tick label on every draw.
-    for ax in fig.axes:
-        inv = ax.transAxes.inverted()
-        box = ax.xaxis.label.get_window_extent()
-        ax.xaxis.set_label_coords(*inv.transform(((box.x0 + box.x1) / 2, box.y1)))
-        box = ax.yaxis.label.get_window_extent()
-        ax.yaxis.set_label_coords(*inv.transform((box.x1, (box.y0 + box.y1) / 2)))
+    pin_axis_labels(fig)
     fig.set_layout_engine(None)  # with default rcParams: no engine, so savefig draws once
 
 
