@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -91,6 +92,16 @@ RAW_TEX_JS = r"""
 }
 """
 
+# Links in the page header (theme buttons, navbar). Each must stay inside the book, or be the
+# repository the user configured with BOOK_REPOSITORY_URL: no invented link to a page that does not
+# exist.
+HEADER_LINKS_JS = """
+() => Array.from(document.querySelectorAll(
+    'header a[href], .bd-header a[href], .header-article a[href], .article-header-buttons a[href],'
+    + ' .bd-header-article a[href], nav.navbar a[href]'))
+  .map(a => a.href)
+"""
+
 BROKEN_IMAGES_JS = """
 () => Array.from(document.images)
   .filter(img => !(img.complete && img.naturalWidth > 0))
@@ -134,6 +145,10 @@ def check_page(browser, site: str, page_path: str, screenshot: Path | None = Non
         page.screenshot(path=str(screenshot), full_page=True)
     raw_tex = page.evaluate(RAW_TEX_JS)
     broken = page.evaluate(BROKEN_IMAGES_JS)
+    configured = os.environ.get("BOOK_REPOSITORY_URL", "").strip()
+    foreign = [h for h in page.evaluate(HEADER_LINKS_JS)
+               if not h.startswith((site, "javascript:", "#"))
+               and not (configured and h.startswith(configured))]
     ctx.close()
 
     unknown = [e for e in console_errors
@@ -149,6 +164,9 @@ def check_page(browser, site: str, page_path: str, screenshot: Path | None = Non
         problems.append(f"raw TeX visible (maths not typeset): {raw_tex[:3]}")
     if broken:
         problems.append(f"images that did not load: {broken[:5]}")
+    if foreign:
+        problems.append("header links out of the book (not configured): "
+                        f"{sorted(set(foreign))[:5]}")
     return problems
 
 
@@ -162,7 +180,8 @@ def test_page(site, browser, page_path):
 
 BAD_PAGE = """<!doctype html><html><head><title>bad</title>
 <script src="https://cdn.invalid/lib.js"></script></head>
-<body><main><p>Raw maths: $$x^2$$ and \\(y\\)</p>
+<body><header><a href="https://github.invalid/nobody/nothing">Repository</a></header>
+<main><p>Raw maths: $$x^2$$ and \\(y\\)</p>
 <img src="missing.png" alt="missing"><script>console.error("boom")</script></main></body></html>
 """
 
@@ -179,7 +198,8 @@ def test_the_check_catches_each_kind_of_problem(browser, tmp_path):
     finally:
         server.shutdown()
     for expected in ("requests off this machine", "cdn.invalid", "failed loads", "missing.png",
-                     "console errors", "boom", "raw TeX visible", "images that did not load"):
+                     "console errors", "boom", "raw TeX visible", "images that did not load",
+                     "header links out of the book", "github.invalid"):
         assert expected in problems, f"{expected!r} not reported in: {problems}"
 
 

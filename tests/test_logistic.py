@@ -12,6 +12,18 @@ from sklearn.metrics import log_loss as sk_log_loss
 
 import nnmath as nm
 import nnmath.symbolic  # noqa: F401  (makes nm.symbolic available)
+from tests.conftest import assert_gradient_matches_fd, examples
+
+
+def _check_gradient_by_fd(m, params, X, y, grads):
+    # The log-loss is computed from logits z = X w + b: its round-off is ~EPS times the size of
+    # the logits' terms (|X||w| + |b|), per sample; its third derivative is at most
+    # 0.1 |x|^3 (sigma'' <= 0.1). Entries near 0 are compared at that absolute accuracy.
+    W = params["w"].reshape(X.shape[1], -1)
+    z_scale = 1 + np.abs(X) @ np.abs(W) + np.abs(params["b"])
+    f_scale = X.shape[0] * z_scale.max() + float(m.l2) * float(np.sum(W * W))
+    assert_gradient_matches_fd(lambda p: m.loss_and_grads(p, X, y)[0], params, grads,
+                               f_scale=f_scale, d3=0.1 * (1 + np.abs(X).max()) ** 3)
 
 
 def blobs(n, seed, sep=1.0):
@@ -21,7 +33,7 @@ def blobs(n, seed, sep=1.0):
     return X, y
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(st.integers(1, 5), st.integers(0, 10_000), st.floats(0.0, 1.0))
 def test_binary_gradient_matches_central_differences(d, seed, l2):
     rng = np.random.default_rng(seed)
@@ -29,8 +41,8 @@ def test_binary_gradient_matches_central_differences(d, seed, l2):
     params = {"w": rng.normal(size=d), "b": np.array(rng.normal())}
     m = nm.LogisticRegression(l2=l2)
     _, grads = m.loss_and_grads(params, X, y)
-    res = nm.gradcheck(lambda p: m.loss_and_grads(p, X, y)[0], params, grads, tol=1e-6)
-    assert res, str(res)
+    # not nm.gradcheck: its relative test flags random entries near 0 (see the helper)
+    _check_gradient_by_fd(m, params, X, y, grads)
 
 
 @pytest.mark.parametrize("K,d,seed", [(3, 2, 0), (4, 3, 1), (5, 1, 2)])
@@ -40,8 +52,7 @@ def test_softmax_gradient_matches_central_differences(K, d, seed):
     params = {"w": rng.normal(size=(d, K)), "b": rng.normal(size=K)}
     m = nm.LogisticRegression(l2=0.3)
     _, grads = m.loss_and_grads(params, X, y)
-    res = nm.gradcheck(lambda p: m.loss_and_grads(p, X, y)[0], params, grads, tol=1e-6)
-    assert res, str(res)
+    _check_gradient_by_fd(m, params, X, y, grads)
 
 
 def test_binary_gradient_matches_sympy():
@@ -84,6 +95,7 @@ def test_binary_matches_sklearn_unpenalised(seed):
     X, y = blobs(120, seed, sep=0.7)
     ref = SkLogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
     m = nm.LogisticRegression(lr=2.0, epochs=3000).fit(X, y)
+    # optimisation gaps (observed <= 3e-8 relative for w, 3e-7 for b), far above round-off
     np.testing.assert_allclose(m.coef_, ref.coef_[0], rtol=1e-5)
     np.testing.assert_allclose(m.intercept_, ref.intercept_[0], rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(m.predict_proba(X), ref.predict_proba(X), atol=1e-6)
@@ -100,7 +112,9 @@ def test_softmax_matches_sklearn_with_mapped_penalty():
     ref = SkLogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
     m = nm.LogisticRegression(lr=0.1, epochs=1000, optimizer="adam",
                               l2=1 / (C * X.shape[0])).fit(X, y)
-    np.testing.assert_allclose(m.coef_, ref.coef_.T, atol=1e-6)
+    # an optimisation gap, not round-off: 1000 Adam epochs leave |dW| = 3.0e-7 and |dP| = 7.7e-8
+    # (the same on three numerics configurations); a wrong penalty mapping moves W by > 1e-2
+    np.testing.assert_allclose(m.coef_, ref.coef_.T, atol=1e-5)
     np.testing.assert_allclose(m.predict_proba(X), ref.predict_proba(X), atol=1e-6)
     assert m.coef_.shape == (4, 3) and m.intercept_.shape == (3,)
     np.testing.assert_allclose(m.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import nnmath as nm
 from nnmath import optim
+from tests.conftest import EPS, examples
 
 
 def _problem(shape, seed):
@@ -72,8 +73,11 @@ def test_update_rules_match_reference(make, ref, shape, seed):
         opt.step(params, g)
     assert opt.t == 7
     for k in params:
+        # each of the 7 steps rounds theta - update (~EPS |theta|) and the update itself; an
+        # entry that ends near 0 only keeps that absolute accuracy
+        atol = 10 * len(gs) * EPS * (np.abs(start[k]).max() + 1.0)
         np.testing.assert_allclose(params[k], ref(start[k], [g[k] for g in gs]),
-                                   rtol=1e-12, atol=1e-14)
+                                   rtol=1e-12, atol=atol)
 
 
 def test_adam_first_step_is_lr_times_sign():
@@ -95,7 +99,7 @@ def test_minimises_a_quadratic(name):
     np.testing.assert_allclose(params["w"], c, atol=1e-3)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(lr=st.floats(1e-4, 1.0), beta=st.floats(0.0, 0.99), g=st.floats(-1e3, 1e3))
 def test_momentum_with_constant_gradient_is_geometric_sum(lr, beta, g):
     # v_t = g (1 + beta + ... + beta^(t-1)) = g (1 - beta^t) / (1 - beta)
@@ -105,6 +109,8 @@ def test_momentum_with_constant_gradient_is_geometric_sum(lr, beta, g):
     for t in range(1, 6):
         opt.step(params, {"w": np.array([g])})
         total += lr * g * (1 - beta ** t) / (1 - beta)
+    # 1 - beta^t loses up to EPS / (1 - beta) <= 100 EPS relative for beta <= 0.99; rtol 1e-9
+    # is far above; atol for g ~ 0 (subnormal g underflows to 0 on either side)
     np.testing.assert_allclose(params["w"], [-total], rtol=1e-9, atol=1e-12)
 
 

@@ -110,6 +110,7 @@ def test_exercise_checks():
     ("linear_regression_demo", [dict(epochs=100), dict(solver="normal", noise=2.0)]),
     ("logistic_regression_demo", [dict(epochs=5), dict(spread=2.0, l2=0.1)]),
     ("optimizer_comparison_demo", [dict(steps=300), dict(lr_scale=10.0)]),
+    ("mlp_playground", [dict(epochs=30), dict(dataset="xor", hidden_layers=1)]),
 ])
 def test_blitted_frame_matches_full_redraw(name, changes):
     """A blitted frame equals a full redraw up to antialiasing where lines cross spines."""

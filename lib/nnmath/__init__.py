@@ -8,6 +8,9 @@ Modules, one concept each:
 
 - :mod:`nnmath.activations` - activations and their derivatives (chapter 2)
 - :mod:`nnmath.losses` - losses with their gradients (chapters 2-5)
+- :mod:`nnmath.probability` - likelihoods, maximum likelihood, entropy and KL (probability chapter)
+- :mod:`nnmath.optim` - optimisers, schedules, gradient and weight clipping (chapter 6)
+- :mod:`nnmath.layers` - dropout and batch normalisation (chapter 6)
 - :mod:`nnmath.finite_diff` - central differences and gradient checking (chapter 2)
 - :mod:`nnmath.symbolic` - sympy derivations used as references (chapters 2, 4, 5)
 - :mod:`nnmath.data` - synthetic and shipped data sets, splits, scaling
@@ -41,7 +44,7 @@ from .losses import (
     one_hot,
     softmax_cross_entropy,
 )
-from .optim import SGD, Adam, Momentum, RMSProp
+from .optim import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp
 
 # Chapter modules register their public names below (one import line each).
 # isort: split
@@ -54,7 +57,22 @@ from .linear import LinearRegression  # chapter 3
 from .logistic import LogisticRegression  # chapter 4
 
 # isort: split
-from . import surfaces  # chapter 6
+from . import layers, surfaces  # chapter 6
+
+# isort: split
+from . import probability  # the probability chapter
+from .probability import (
+    bernoulli_log_likelihood,
+    bernoulli_mle,
+    cross_entropy,
+    entropy,
+    gaussian_log_likelihood,
+    gaussian_mle,
+    kl_divergence,
+)
+
+# isort: split
+from . import autodiff  # chapter 5 (automatic differentiation)
 
 __version__ = "0.1.0"
 

@@ -131,7 +131,10 @@ def softmax(z):
         raise ValueError("softmax needs at least a 1D array of scores, got a scalar. "
                          "Wrap it in a list: softmax([z]).")
     e = _exp_nonpositive(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    # e can be as small as exp(-708) ~ 3e-308 and the row sum up to K: the quotient may be
+    # subnormal, which is the correctly rounded answer, not an error (z = [-708, 0, 0])
+    with np.errstate(under="ignore"):
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(z):

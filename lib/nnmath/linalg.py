@@ -1,4 +1,6 @@
-"""Linear systems by Gaussian elimination with partial pivoting (chapter 1, "Linear systems").
+"""Linear systems by Gaussian elimination with partial pivoting (chapter 1, "Linear systems"),
+and two small helpers built on the singular value decomposition (chapter 1, "A first look at the
+singular value decomposition").
 
 Chapter 1 solves :math:`A\\mathbf x = \\mathbf b` by hand and then with this
 module, written from scratch so every step can be read:
@@ -10,7 +12,11 @@ module, written from scratch so every step can be read:
   triangular systems;
 - :func:`solve` chains the three, :func:`det` multiplies the pivots and
   :func:`inverse` solves against the identity (to show why you should not);
-- :func:`hilbert` builds the classic badly conditioned test matrix.
+- :func:`hilbert` builds the classic badly conditioned test matrix;
+- :func:`condition_number` is the 2-norm condition number
+  :math:`\\sigma_{\\max}/\\sigma_{\\min}` and :func:`low_rank_approximation` the best rank-``k``
+  approximation (Eckart-Young), both read off NumPy's SVD (``numpy.linalg.svd``, LAPACK): the
+  chapter computes them with NumPy first and then shows these helpers agree.
 
 A matrix whose pivot falls to round-off size relative to its largest entry is
 reported as singular (or numerically singular) with :class:`SingularMatrixError`
@@ -34,6 +40,8 @@ __all__ = [
     "det",
     "inverse",
     "hilbert",
+    "condition_number",
+    "low_rank_approximation",
 ]
 
 
@@ -196,3 +204,57 @@ def hilbert(n: int) -> np.ndarray:
         raise ValueError(f"n must be a positive integer, got {n!r}.")
     i = np.arange(n)
     return 1.0 / (i[:, None] + i[None, :] + 1.0)
+
+
+def condition_number(A) -> float:
+    """The 2-norm condition number ``sigma_max / sigma_min`` of a matrix.
+
+    Parameters
+    ----------
+    A : array_like of shape (m, n)
+        Any non-empty matrix. For a square invertible ``A`` this is
+        ``||A||_2 ||A^{-1}||_2``; for a rectangular one it is the ratio of the
+        largest to the smallest of its ``min(m, n)`` singular values.
+
+    Returns
+    -------
+    float
+        ``inf`` when the smallest singular value is exactly 0. A matrix that is
+        singular only up to round-off gives a huge finite number (about
+        ``1 / machine epsilon`` or more), as ``numpy.linalg.cond`` does.
+    """
+    A = as_float_array(A, "A", ndim=2)
+    if A.size == 0:
+        raise ValueError(f"A must be a non-empty matrix, got shape {A.shape}.")
+    s = np.linalg.svd(A, compute_uv=False)  # sigma_1 >= ... >= sigma_min(m, n) >= 0
+    return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+
+def low_rank_approximation(A, k: int) -> np.ndarray:
+    """The best approximation of rank at most ``k``: ``sum_{i<=k} sigma_i u_i v_i^T``.
+
+    By the Eckart-Young theorem no matrix of rank at most ``k`` is closer to
+    ``A`` in the 2-norm (the error is ``sigma_{k+1}``) or in the Frobenius norm
+    (the error is ``sqrt(sigma_{k+1}^2 + sigma_{k+2}^2 + ...)``).
+
+    Parameters
+    ----------
+    A : array_like of shape (m, n)
+    k : int
+        Number of singular triplets to keep, ``0 <= k <= min(m, n)``; ``k = 0``
+        gives the zero matrix and ``k = min(m, n)`` gives ``A`` back (up to
+        round-off).
+
+    Returns
+    -------
+    ndarray of shape (m, n)
+    """
+    A = as_float_array(A, "A", ndim=2)
+    r = min(A.shape)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= r:
+        raise ValueError(
+            f"k must be an integer between 0 and min(m, n) = {r} for A of shape {A.shape}, "
+            f"got {k!r}. A matrix of shape {A.shape} has at most {r} singular values."
+        )
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    return (U[:, :k] * s[:k]) @ Vt[:k]

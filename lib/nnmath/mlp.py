@@ -25,8 +25,17 @@ every batch and would turn a diverging run into a ``ValueError`` about NaN
 instead of :class:`nnmath.TrainingDiverged`. Inputs are checked once, in the
 public methods.
 
-Left out: dropout, batch normalisation, early stopping, other output layers
-(sigmoid with binary cross-entropy is a 2-class softmax in disguise).
+Two optional layers follow every hidden dense layer (chapter 6; the kernels
+live in :mod:`nnmath.layers`): ``batch_norm=True`` normalises ``Zl`` over the
+batch before the activation (``Al = f(gammal * Zhatl + betal)``, parameters
+``gamma{l}``, ``beta{l}`` in :attr:`MLP.params`, running statistics for
+prediction), and ``dropout=p`` multiplies ``Al`` by a fresh mask ``Dl`` at every
+training step (the next layer gets ``Al * Dl``). Both act only in training mode:
+:meth:`MLP.fit` and :meth:`MLP.loss_and_grads` by default; ``forward``,
+``predict`` and ``loss`` are deterministic (evaluation mode).
+
+Left out: early stopping, other output layers (sigmoid with binary
+cross-entropy is a 2-class softmax in disguise), dropout on the inputs.
 """
 
 from __future__ import annotations
@@ -46,8 +55,18 @@ from ._validation import (
 from .activations import ACTIVATIONS
 from .data import rng_from
 from .init import get_initializer
-from .optim import OPTIMIZERS, Optimizer, make_optimizer
-from .training import minibatches
+from .layers import (
+    _bn_layer,
+    _bn_layer_backward,
+    _check_batch,
+    _check_batches,
+    _dropout_mask,
+    _fresh_running_stats,
+    _update_running_stats,
+    check_dropout_rate,
+)
+from .optim import ALL_OPTIMIZERS, Optimizer, _clip_grad_norm, make_optimizer
+from .training import batch_size_for, minibatches
 
 __all__ = ["MLP"]
 
@@ -88,21 +107,40 @@ class MLP:
         Passes over the training data made by :meth:`fit`.
     batch_size : int or None
         Samples per update; ``None`` means the whole training set.
-    optimizer : {"adam", "sgd", "momentum", "rmsprop"} or nnmath.optim.Optimizer
+    optimizer : {"adam", "adamw", "sgd", "momentum", "nesterov", "rmsprop"} or Optimizer
     l2, l1 : float
-        Penalties ``(l2/2) * sum W**2`` and ``l1 * sum |W|`` on the weights.
+        Penalties ``(l2/2) * sum W**2`` and ``l1 * sum |W|`` on the weights, in the loss.
     init : {"he", "xavier", "normal", "uniform", "zeros"} or callable
         Weight initialiser ``f(fan_in, fan_out, rng)``; biases start at 0.
     random_state : None, int or numpy.random.Generator
         Seeds the initial weights and the shuffling.
     shuffle : bool
         Reshuffle the samples every epoch.
+    dropout : float in [0, 1)
+        Probability of dropping each hidden unit at each training step (inverted
+        dropout, masks drawn from the model's random stream); 0 turns it off.
+    batch_norm : bool
+        Normalise every hidden layer's ``Zl`` over the batch (PyTorch's ``eps=1e-5``
+        and ``momentum=0.1`` for the running statistics). Needs batches of >= 2. In
+        training mode ``Zl - mu`` cancels any shift, so ``b{l}`` of a hidden layer gets
+        the exact gradient 0 and keeps its initial 0 (PyTorch writes such a layer as
+        ``Linear(bias=False)`` followed by ``BatchNorm1d``).
+    weight_decay : float >= 0 or None
+        Decoupled weight decay of ``optimizer="adamw"`` (``None``: its default 0.01).
+        Not an L2 penalty: it shrinks every parameter each step, outside the loss.
+    clip_grad_norm : float > 0 or None
+        Before every update, rescale the gradients to this global L2 norm when it is
+        exceeded (:func:`nnmath.optim.clip_grad_norm`).
 
     Attributes
     ----------
     params : dict of str -> ndarray or None
-        ``W1`` (d, h1), ``b1`` (h1,), ..., ``WL`` (h_{L-1}, K), ``bL`` (K,);
+        ``W1`` (d, h1), ``b1`` (h1,), ..., ``WL`` (h_{L-1}, K), ``bL`` (K,), and with
+        ``batch_norm`` ``gamma{l}``, ``beta{l}`` (h_l,) for each hidden layer;
         ``None`` until :meth:`fit` or :meth:`init_params`.
+    running_stats_ : dict of str -> ndarray
+        With ``batch_norm``: ``mean{l}``, ``var{l}`` (h_l,), the running batch
+        statistics used in evaluation mode (start 0 and 1, updated once per batch).
     loss_history_ : list of float
         Per epoch, the mean of the training loss (with penalty) over its batches.
     val_loss_history_ : list of float
@@ -115,7 +153,8 @@ class MLP:
 
     def __init__(self, layer_sizes, activation="relu", task="classification", lr=0.01,
                  epochs=100, batch_size=32, optimizer="adam", l2=0.0, l1=0.0, init="he",
-                 random_state=None, shuffle=True):
+                 random_state=None, shuffle=True, dropout=0.0, batch_norm=False,
+                 weight_decay=None, clip_grad_norm=None):
         self.layer_sizes = layer_sizes
         self.activation = activation
         self.task = task
@@ -128,10 +167,16 @@ class MLP:
         self.init = init
         self.random_state = random_state
         self.shuffle = shuffle
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.weight_decay = weight_decay
+        self.clip_grad_norm = clip_grad_norm
 
     def __repr__(self):
+        extra = "".join(f", {k}={getattr(self, k)!r}" for k in ("dropout", "batch_norm")
+                        if getattr(self, k))
         return (f"MLP({list(self.layer_sizes)!r}, activation={self.activation!r}, "
-                f"task={self.task!r}, lr={self.lr!r}, optimizer={self.optimizer!r})")
+                f"task={self.task!r}, lr={self.lr!r}, optimizer={self.optimizer!r}{extra})")
 
     #: The weights and biases (dict); the class-level ``None`` until :meth:`init_params` or
     #: :meth:`fit` sets the instance's own (so ``__init__`` stores only its arguments).
@@ -168,7 +213,7 @@ class MLP:
         check_option(self.activation, ACTIVATIONS, "activation")
         check_option(self.task, _TASKS, "task")
         if not isinstance(self.optimizer, Optimizer):
-            check_option(self.optimizer, OPTIMIZERS, "optimizer")
+            check_option(self.optimizer, ALL_OPTIMIZERS, "optimizer")
         check_positive(self.lr, "lr")
         check_int(self.epochs, "epochs", minimum=0)
         if self.batch_size is not None:
@@ -176,7 +221,38 @@ class MLP:
         check_positive(self.l2, "l2", allow_zero=True)
         check_positive(self.l1, "l1", allow_zero=True)
         get_initializer(self.init)
+        check_dropout_rate(self.dropout, "dropout")
+        if not isinstance(self.batch_norm, (bool, np.bool_)):
+            raise TypeError(f"batch_norm must be True or False, got "
+                            f"{type(self.batch_norm).__name__} {self.batch_norm!r}.")
+        if self.weight_decay is not None:
+            check_positive(self.weight_decay, "weight_decay", allow_zero=True)
+            if self.optimizer != "adamw":
+                raise ValueError(f"weight_decay is the decoupled decay of optimizer='adamw', "
+                                 f"but optimizer is {self.optimizer!r}. Use optimizer='adamw', "
+                                 "or l2=... for an L2 penalty in the loss, or set "
+                                 "weight_decay on your AdamW instance.")
+        if self.clip_grad_norm is not None:
+            check_positive(self.clip_grad_norm, "clip_grad_norm")
         return sizes
+
+    def _hidden(self):
+        """Numbers ``1..L-1`` of the hidden layers."""
+        return range(1, len(self.layer_sizes) - 1)
+
+    def _check_params_match(self):
+        keys = {f"{p}{l}" for l in range(1, len(self.layer_sizes)) for p in "Wb"}
+        if self.batch_norm:
+            keys |= {f"{p}{l}" for l in self._hidden() for p in ("gamma", "beta")}
+        if set(self.params) != keys:
+            raise ValueError(f"params has keys {sorted(self.params)} but this MLP (layer_sizes="
+                             f"{list(self.layer_sizes)!r}, batch_norm={self.batch_norm!r}) needs "
+                             f"{sorted(keys)}. Call init_params() after changing the settings.")
+        if self.batch_norm and getattr(self, "running_stats_", None) is None:
+            self.running_stats_ = self._fresh_running_stats()
+
+    def _fresh_running_stats(self):
+        return _fresh_running_stats([self.params[f"b{l}"].size for l in self._hidden()])
 
     def init_params(self, random_state=None):
         """Draw fresh weights (``init``) and zero biases; reset the shuffling stream.
@@ -194,7 +270,10 @@ class MLP:
                                  f"expected ({fan_in}, {fan_out}) = (fan_in, fan_out).")
             params[f"W{l}"] = W.copy()
             params[f"b{l}"] = np.zeros(fan_out)
+            if self.batch_norm and l < len(sizes):
+                params[f"gamma{l}"], params[f"beta{l}"] = np.ones(fan_out), np.zeros(fan_out)
         self.params = params
+        self.running_stats_ = self._fresh_running_stats() if self.batch_norm else None
         self._rng = rng
         return self
 
@@ -202,6 +281,19 @@ class MLP:
         if self.params is None:
             raise NotFittedError("This MLP has no parameters yet. Call 'fit' with training data "
                                  "(or 'init_params()') before using this method.")
+        self._check_params_match()
+
+    def _mode_rng(self, n, training, rng):
+        """Check a public call's mode; return its dropout generator (``None``: no dropout)."""
+        if training and self.batch_norm:
+            _check_batch(n)
+        if not (training and self.dropout):
+            return None
+        if rng is not None:
+            return rng_from(rng)
+        if getattr(self, "_rng", None) is None:
+            self._rng = rng_from(self.random_state)
+        return self._rng
 
     # -- input checks (public methods only) ---------------------------------------------
     def _check_X(self, X):
@@ -234,16 +326,41 @@ class MLP:
         return X, self._check_y(y, X.shape[0])
 
     # -- forward and backward (no checks: called on every batch) ------------------------
-    def _forward(self, X):
+    def _forward(self, X, training=False, rng=None):
+        """Output (n, K) and cache; ``training`` uses batch statistics and dropout masks."""
         f = _KERNELS[self.activation][0]
-        L = len(self.params) // 2
+        P, L = self.params, len(self.layer_sizes) - 1
+        p = self.dropout if training else 0.0
         cache = {"A0": X}
         A = X
         for l in range(1, L + 1):
-            Z = A @ self.params[f"W{l}"] + self.params[f"b{l}"]  # (n, fan_out)
-            A = Z if l == L else f(Z)
-            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+            Z = A @ P[f"W{l}"] + P[f"b{l}"]  # (n, fan_out)
+            cache[f"Z{l}"] = Z
+            if l == L:
+                A = Z
+            else:
+                if self.batch_norm:
+                    Z = self._bn_forward(Z, l, training, cache)  # Ztilde{l}
+                A = f(Z)
+            cache[f"A{l}"] = A
+            if p and l < L:
+                cache[f"D{l}"] = D = _dropout_mask(A.shape, p, rng)
+                A = A * D  # the next layer sees the dropped, rescaled activations
         return A, cache
+
+    def _bn_forward(self, Z, l, training, cache):
+        """``Ztilde = gamma * Zhat + beta`` of hidden layer ``l``, its pieces saved in ``cache``."""
+        stats = self.running_stats_
+        out, *saved = _bn_layer(Z, self.params[f"gamma{l}"], self.params[f"beta{l}"],
+                                stats[f"mean{l}"], stats[f"var{l}"], training)
+        cache.update(zip([f"Ztilde{l}", f"Zhat{l}", f"sigma{l}", f"mu{l}", f"var{l}"],
+                         [out, *saved], strict=True))
+        return out
+
+    def _update_running_stats(self, cache, n):
+        for l in self._hidden():
+            _update_running_stats(self.running_stats_[f"mean{l}"], self.running_stats_[f"var{l}"],
+                                  cache[f"mu{l}"], cache[f"var{l}"], n)
 
     def _penalty(self):
         total = 0.0
@@ -270,57 +387,97 @@ class MLP:
         r = out - y
         return float(np.sum(r * r) / n), (2.0 / n) * r
 
-    def _loss_and_grads(self, X, y):
-        out, cache = self._forward(X)
+    def _loss_and_grads(self, X, y, training=True, rng=None):
+        """``(loss, grads, cache)``; the cache lets fit update the running statistics."""
+        out, cache = self._forward(X, training, rng)
         loss, dZ = self._data_loss(out, y)
         f_grad = _KERNELS[self.activation][1]
-        grads = {}
-        for l in range(len(self.params) // 2, 0, -1):
-            W = self.params[f"W{l}"]
-            dW = cache[f"A{l - 1}"].T @ dZ  # (fan_in, n) @ (n, fan_out)
+        P, grads, L = self.params, {}, len(self.layer_sizes) - 1
+        dropped, bn_train = training and self.dropout, training and self.batch_norm
+        for l in range(L, 0, -1):
+            W = P[f"W{l}"]
+            A_prev = cache[f"A{l - 1}"]
+            if dropped and l > 1:
+                A_prev = A_prev * cache[f"D{l - 1}"]
+            dW = A_prev.T @ dZ  # (fan_in, n) @ (n, fan_out)
             if self.l2:
                 dW += self.l2 * W
             if self.l1:
                 dW += self.l1 * np.sign(W)
-            grads[f"W{l}"], grads[f"b{l}"] = dW, dZ.sum(axis=0)
+            # with batch statistics Zl - mu cancels any shift of Zl: dbl is exactly 0
+            db = np.zeros(dZ.shape[1]) if bn_train and l < L else dZ.sum(axis=0)
+            grads[f"W{l}"], grads[f"b{l}"] = dW, db
             if l > 1:
-                dA_prev = dZ @ W.T  # (n, fan_out) @ (fan_out, fan_in)
-                dZ = dA_prev * f_grad(cache[f"Z{l - 1}"], cache[f"A{l - 1}"])
-        return loss + self._penalty(), grads
+                k = l - 1
+                dA = dZ @ W.T  # (n, fan_out) @ (fan_out, fan_in)
+                if dropped:
+                    dA *= cache[f"D{k}"]
+                if not self.batch_norm:
+                    dZ = dA * f_grad(cache[f"Z{k}"], cache[f"A{k}"])
+                    continue
+                dT = dA * f_grad(cache[f"Ztilde{k}"], cache[f"A{k}"])  # d loss / d Ztilde
+                dZ, grads[f"gamma{k}"], grads[f"beta{k}"] = _bn_layer_backward(
+                    dT, P[f"gamma{k}"], cache[f"Zhat{k}"], cache[f"sigma{k}"], training)
+        return loss + self._penalty(), grads, cache
 
     # -- public maths -------------------------------------------------------------------
-    def forward(self, X, return_cache=False):
+    def forward(self, X, return_cache=False, training=False, rng=None):
         """Output layer for a batch: logits (classification) or predictions, shape (n, K).
 
         With ``return_cache=True`` also returns the dict ``{"A0": X, "Z1", "A1", ...,
-        "ZL", "AL"}`` of every layer's pre-activations and activations (``AL = ZL``).
+        "ZL", "AL"}`` of every layer's pre-activations and activations (``AL = ZL``);
+        with ``batch_norm`` also ``Zhat{l}``, ``sigma{l}``, ``Ztilde{l}`` (so that
+        ``Al = f(Ztilde{l})``), and with dropout in training mode the masks ``D{l}``.
+        ``training=True`` uses batch statistics and draws dropout masks from ``rng``
+        (None: the model's own stream; an int seed gives the same masks each time).
         """
         self._require_params()
         X = self._check_X(X)
+        rng = self._mode_rng(X.shape[0], training, rng)
         with np.errstate(over="ignore", invalid="ignore"):
-            out, cache = self._forward(X)
+            out, cache = self._forward(X, training, rng)
         return (out, cache) if return_cache else out
 
-    def loss_and_grads(self, X, y):
+    def loss_and_grads(self, X, y, training=True, rng=None):
         """Loss (mean over samples, plus penalties) and its gradient for every parameter.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d)
+        y : array_like, shape (n,) labels or (n,) / (n, K) targets
+        training : bool
+            ``True`` (default): the loss of a training step, with batch statistics
+            (``batch_norm``) and fresh dropout masks. ``False``: evaluation mode, the
+            loss that :meth:`loss` returns. The two agree when neither is used.
+        rng : None, int or numpy.random.Generator
+            Source of the dropout masks; ``None`` uses (and advances) the model's own.
+            Fix it (an int) to evaluate the same masked network again, e.g. in
+            ``loss(X, y, training=True, rng=seed)`` for central differences.
 
         Returns
         -------
         loss : float
         grads : dict of str -> ndarray
             ``dW1, db1, ...`` under the keys of :attr:`params`, with their shapes.
+            Running statistics are not changed here; :meth:`fit` updates them.
         """
         self._require_params()
         X, y = self._check_X_y(X, y)
-        loss, grads = self._loss_and_grads(X, y)
+        rng = self._mode_rng(X.shape[0], training, rng)
+        loss, grads, _ = self._loss_and_grads(X, y, training, rng)
         return loss, {k: grads[k] for k in self.params}
 
-    def loss(self, X, y, include_penalty=True):
-        """The loss on ``(X, y)`` with the current parameters (no gradient)."""
+    def loss(self, X, y, include_penalty=True, training=False, rng=None):
+        """The loss on ``(X, y)`` with the current parameters (no gradient).
+
+        Evaluation mode by default; ``training`` and ``rng`` as in :meth:`loss_and_grads`.
+        """
         self._require_params()
         X, y = self._check_X_y(X, y)
+        rng = self._mode_rng(X.shape[0], training, rng)
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, _ = self._data_loss(self._forward(X)[0], y)
+            out, _ = self._forward(X, training, rng)
+            loss, _ = self._data_loss(out, y)
         return loss + (self._penalty() if include_penalty else 0.0)
 
     # -- training -----------------------------------------------------------------------
@@ -345,24 +502,33 @@ class MLP:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (X_val, y_val).")
             X_val, y_val = self._check_X_y(*validation_data)
+        n = X.shape[0]
+        if self.batch_norm:
+            _check_batches(n, batch_size_for(self.batch_size, n))
         if self.params is None:
             self.init_params()
+        self._check_params_match()
         if getattr(self, "_rng", None) is None:
             self._rng = rng_from(self.random_state)
         if not hasattr(self, "optimizer_"):
-            self.optimizer_ = make_optimizer(self.optimizer, self.lr)
+            options = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
+            self.optimizer_ = make_optimizer(self.optimizer, self.lr, **options)
             self.loss_history_, self.n_iter_, self.t_ = [], 0, 0
         if validation_data is not None and not hasattr(self, "val_loss_history_"):
             self.val_loss_history_ = []
-        n = X.shape[0]
-        lr = self.optimizer_.lr
+        lr, clip = self.optimizer_.lr, self.clip_grad_norm
+        rng = self._rng if self.dropout else None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(epochs):
                 total = 0.0
                 for idx in minibatches(n, self.batch_size, self._rng, shuffle=self.shuffle):
-                    loss, grads = self._loss_and_grads(X[idx], y[idx])
+                    loss, grads, cache = self._loss_and_grads(X[idx], y[idx], True, rng)
                     self.t_ += 1
                     check_finite_loss(loss, self.t_, lr)
+                    if self.batch_norm:
+                        self._update_running_stats(cache, idx.size)
+                    if clip is not None:
+                        _clip_grad_norm(grads, clip)
                     self.optimizer_.step(self.params, grads)
                     total += loss * idx.size
                 self.loss_history_.append(total / n)

@@ -14,4 +14,5 @@ __all__ = ["Demo"]
 from .maths import derivative_demo, gradient_descent_demo, matrix_transform_demo  # noqa: E402,F401
 from .optimizers import optimizer_comparison_demo  # noqa: E402,F401
 from .playground import mlp_playground  # noqa: E402,F401
+from .probability import likelihood_demo  # noqa: E402,F401
 from .regression import linear_regression_demo, logistic_regression_demo  # noqa: E402,F401

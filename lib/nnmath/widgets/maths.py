@@ -18,6 +18,7 @@ this module only draws. Left out: 3-D surfaces and matrices larger than 2x2.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
@@ -280,11 +281,22 @@ SURFACES = {
 }
 
 
+@dataclass(frozen=True)
+class _Path(calculus.GDPath):
+    """A descent path that may have stopped early: ``diverged`` is then the reason."""
+
+    diverged: str | None = None
+
+
 class GradientDescentDemo(_FrozenLayoutDemo):
-    """Gradient descent on a quadratic bowl: path on the contours and loss per step."""
+    """Gradient descent on a quadratic bowl: path on the contours and loss per step.
+
+    Play adds one step per frame to the path on screen (:meth:`Demo.step`).
+    """
 
     title = "Gradient descent on a quadratic bowl"
     figsize = (9, 3.8)
+    progress_control = "steps"
 
     def make_controls(self):
         return {
@@ -295,7 +307,7 @@ class GradientDescentDemo(_FrozenLayoutDemo):
             "lr": widgets.FloatLogSlider(value=0.15, base=10, min=-3, max=0.5, step=0.01,
                                          description="learning rate η",
                                          continuous_update=False),
-            "steps": widgets.IntSlider(value=30, min=1, max=200, description="steps",
+            "steps": widgets.IntSlider(value=30, min=0, max=200, description="steps",
                                        continuous_update=False),
         }
 
@@ -325,18 +337,41 @@ class GradientDescentDemo(_FrozenLayoutDemo):
         curv, angle = SURFACES[surface]
         bowl = calculus.quadratic_bowl(curv, np.deg2rad(angle))
         bound = calculus.max_stable_lr(bowl)
-        try:
-            path = calculus.gradient_descent(bowl, bowl.grad, [x0, y0], lr, steps)
-        except TrainingDiverged as exc:  # keep the finite part of the path and say why
-            last_ok = int(re.search(r"step (\d+)", str(exc)).group(1)) - 1
-            path = calculus.gradient_descent(bowl, bowl.grad, [x0, y0], lr, last_ok)
-            self.notify(f"{exc} Here the bound is 2/λ_max = {bound:.3g}.")
-        else:
-            if lr > bound:
-                self.notify(f"η = {lr:.3g} exceeds 2/λ_max = {bound:.3g}: every step "
-                            "overshoots the steep direction by more than it gains, so the "
-                            "loss grows. Descent diverges; pick a smaller learning rate.")
+        start = calculus.gradient_descent(bowl, bowl.grad, [x0, y0], lr, 0)
+        return self.advance((surface, bowl, bound, _Path(start.points, start.losses, lr)),
+                            steps)
+
+    def advance(self, state, n):
+        """``n`` more steps from the end of the path (descent has no other state)."""
+        surface, bowl, bound, path = state
+        diverged = path.diverged
+        if diverged is None and n > 0:
+            done = path.losses.size - 1
+            try:
+                more = calculus.gradient_descent(bowl, bowl.grad, path.x, path.lr, n)
+            except TrainingDiverged as exc:  # keep the finite part of the path and say why
+                last_ok = int(re.search(r"step (\d+)", str(exc)).group(1)) - 1
+                more = calculus.gradient_descent(bowl, bowl.grad, path.x, path.lr, last_ok)
+                diverged = re.sub(r"step \d+", f"step {done + last_ok + 1}", str(exc), count=1)
+            path = _Path(np.concatenate([path.points, more.points[1:]]),
+                         np.concatenate([path.losses, more.losses[1:]]), path.lr, diverged)
+        if diverged is not None:
+            self.notify(f"{diverged} Here the bound is 2/λ_max = {bound:.3g}.")
+        elif path.lr > bound:
+            self.notify(f"η = {path.lr:.3g} exceeds 2/λ_max = {bound:.3g}: every step "
+                        "overshoots the steep direction by more than it gains, so the "
+                        "loss grows. Descent diverges; pick a smaller learning rate.")
         return surface, bowl, bound, path
+
+    def progress(self, state):
+        return state[3].losses.size - 1
+
+    def finished(self, state):
+        if state[3].diverged is not None:
+            return "diverged"
+        if state[3].losses[-1] <= _LOSS_FLOOR:
+            return f"converged: the loss is below {_LOSS_FLOOR:.0e}"
+        return None
 
     def draw(self, state):
         surface, bowl, bound, path = state

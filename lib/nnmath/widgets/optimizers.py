@@ -27,7 +27,7 @@ from matplotlib.ticker import MaxNLocator
 from .. import optim
 from .._validation import check_int, check_option, check_positive
 from ..plotting import CLASS_COLORS, pin_axis_labels
-from ..surfaces import SURFACES, optimizer_path
+from ..surfaces import SURFACES, SurfacePath, optimizer_path
 from ._base import Demo
 from .maths import _round_up_125
 
@@ -55,10 +55,16 @@ def _plain_formula(formula):
 
 
 class OptimizerComparisonDemo(Demo):
-    """Paths and loss curves of SGD, momentum, RMSProp and Adam on one surface."""
+    """Paths and loss curves of SGD, momentum, RMSProp and Adam on one surface.
+
+    Play adds five steps per frame to every path on screen (:meth:`Demo.step`); each
+    optimiser keeps its running averages between frames.
+    """
 
     title = "Four optimisers on one loss surface"
     figsize = (9.5, 3.8)
+    progress_control = "steps"
+    steps_per_frame = 5
 
     def make_controls(self):
         style = {"description_width": "initial"}
@@ -67,7 +73,7 @@ class OptimizerComparisonDemo(Demo):
                                         description="surface", style=style),
             "lr_scale": widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05,
                                                description="learning rates x", style=style),
-            "steps": widgets.IntSlider(value=100, min=5, max=300, step=5,
+            "steps": widgets.IntSlider(value=100, min=0, max=300, step=5,
                                        description="steps", style=style),
         }
 
@@ -110,17 +116,41 @@ class OptimizerComparisonDemo(Demo):
 
     def compute(self, surface, lr_scale, steps):
         surf = SURFACES[surface]
-        runs, notes = {}, []
-        for key in _NAMES:
-            lr = BASE_LRS[surface][key] * lr_scale
-            path = optimizer_path(surf, optim.OPTIMIZERS[key](lr=lr), steps,
-                                  on_divergence="stop", bound=self._bound(surf))
-            runs[key] = (path, lr)
+        start = SurfacePath(np.array([surf.start], dtype=float),
+                            np.array([surf.f(*surf.start)], dtype=float))
+        runs = {key: (start, BASE_LRS[surface][key] * lr_scale) for key in _NAMES}
+        opts = {key: optim.OPTIMIZERS[key](lr=lr) for key, (_, lr) in runs.items()}
+        return self.advance((surf, runs, 0, opts), steps)
+
+    def advance(self, state, n):
+        """``n`` more steps of every optimiser that has not diverged, from where it is."""
+        surf, runs, done, opts = state
+        runs, notes = dict(runs), []
+        for key, (path, lr) in runs.items():
+            if path.diverged_at is None and n > 0:
+                more = optimizer_path(surf, opts[key], n, start=path.points[-1],
+                                      on_divergence="stop", bound=self._bound(surf))
+                at = None if more.diverged_at is None else done + more.diverged_at
+                message = more.message.replace(f"at step {more.diverged_at}", f"at step {at}",
+                                               1) if at is not None else ""
+                path = SurfacePath(np.concatenate([path.points, more.points[1:]]),
+                                   np.concatenate([path.losses, more.losses[1:]]), at, message)
+                runs[key] = (path, lr)
             if path.diverged_at is not None:
                 notes.append(path.message)
         if notes:
             self.notify(" ".join(notes))
-        return surf, runs, steps
+        return surf, runs, done + n, opts
+
+    def progress(self, state):
+        return state[2]
+
+    def finished(self, state):
+        surf, runs = state[0], state[1]
+        if all(p.diverged_at is not None or p.losses[-1] - surf.min_value <= _FLOOR
+               for p, _ in runs.values()):
+            return (f"every optimiser has diverged or is within {_FLOOR:.0e} of the minimum")
+        return None
 
     @staticmethod
     def _bound(surf):
@@ -148,7 +178,7 @@ class OptimizerComparisonDemo(Demo):
         self._shown_surface = surf.name
 
     def draw(self, state):
-        surf, runs, steps = state
+        surf, runs, steps, _ = state
         if self._shown_surface != surf.name:
             self._draw_surface(surf)
         self.start_mark.set_data([surf.start[0]], [surf.start[1]])

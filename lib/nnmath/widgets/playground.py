@@ -12,26 +12,41 @@ Training is done by :class:`nnmath.MLP`. A run that diverges shows the
 divergence message and the last epoch before it. One run is cached and every epoch's
 parameters are kept, so moving the *epochs* slider back and forth only redraws,
 and the static twin (the decision surface forming on the spiral) comes from a
-single training run. Left out: live animation while training (a run finishes
-before it is drawn), more than two classes, feature crosses.
+single training run. Play (or :meth:`MLPPlayground.step`) trains the cached run one
+more epoch per frame, from the epoch on screen.
+
+Drawing is what limits the frame rate, so the figure is blitted (see
+:mod:`nnmath.widgets._base`): the shading is an image whose pixels are replaced, the
+boundary ``p = 0.5`` a line collection traced by contourpy, the points two scatter
+collections, and the loss axes change their limits only in rounded jumps. Left out:
+more than two classes, feature crosses.
 """
 
 from __future__ import annotations
 
+import contourpy
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
 
 from .._validation import TrainingDiverged
 from ..data import make_classification_2d, train_test_split
 from ..mlp import MLP
-from ..plotting import CLASS_COLORS, grid_2d, pin_axis_labels, plot_decision_surface
+from ..plotting import CLASS_COLORS, grid_2d, pin_axis_labels
 from ._base import Demo
+from .maths import _round_up_125
 
 __all__ = ["mlp_playground", "MLPPlayground"]
 
 _LRS = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 _RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+# The shading of p(class 1): ten bands from blue through white to orange, as the filled
+# contours of nm.plotting.plot_decision_surface draw them (their colour at each band's middle).
+_SHADES = ListedColormap(ListedColormap(np.vstack([
+    np.linspace([0.0, 0.447, 0.698], [1, 1, 1], 128),
+    np.linspace([1, 1, 1], [0.902, 0.624, 0.0], 128)]))(np.linspace(0.05, 0.95, 10)))
 
 
 def _data_loss(model, X, y):
@@ -61,6 +76,7 @@ class MLPPlayground(Demo):
     n_samples = 200
     grid_n = 60
     max_layer_updates = 1000
+    progress_control = "epochs"
 
     def __init__(self):
         self._run = None
@@ -95,11 +111,20 @@ class MLPPlayground(Demo):
                                                description="regularisation", style=style),
             "reg_rate": widgets.SelectionSlider(options=_RATES, value=0.001,
                                                 description="reg. rate", **lay),
-            "epochs": widgets.IntSlider(value=60, min=1, max=300, description="epochs", **lay),
+            "epochs": widgets.IntSlider(value=60, min=0, max=300, description="epochs", **lay),
         }
 
     def setup_figure(self, fig, axes):
         ax, ax_loss = axes
+        self._shade = ax.imshow(np.zeros((2, 2)), origin="lower", extent=(0, 1, 0, 1),
+                                cmap=_SHADES, vmin=0, vmax=1, alpha=0.35, aspect="equal",
+                                interpolation="bilinear", interpolation_stage="data")
+        self._boundary = ax.add_collection(LineCollection([], colors="k", linewidths=1))
+        colours = ListedColormap(CLASS_COLORS[:2])
+        self._train_points = ax.scatter([], [], c=[], cmap=colours, vmin=0, vmax=1, s=14,
+                                        edgecolors="none")
+        self._test_points = ax.scatter([], [], c=[], cmap=colours, vmin=0, vmax=1, s=18,
+                                       edgecolors="white", linewidths=0.8)
         self._train_line, = ax_loss.plot([1], [1], color=CLASS_COLORS[0], label="train")
         self._test_line, = ax_loss.plot([1], [1], color=CLASS_COLORS[1], label="test")
         ax_loss.set_xlabel("epoch")
@@ -117,6 +142,11 @@ class MLPPlayground(Demo):
         # Pin the loss axes' labels where that layout put them: automatic placement
         # measures every tick label on every redraw.
         pin_axis_labels(fig, [ax_loss])
+
+    def dynamic_artists(self):
+        ax, ax_loss = self.axes
+        return [self._shade, self._boundary, self._train_points, self._test_points,
+                self._train_line, self._test_line, ax.title, ax_loss.title]
 
     # -- numerical work ---------------------------------------------------------------------
     def _new_run(self, key, dataset, noise, train_ratio, batch_size, hidden_layers, units,
@@ -136,7 +166,8 @@ class MLPPlayground(Demo):
                 "snapshots": [{k: v.copy() for k, v in model.params.items()}],
                 "train": [], "test": [], "error": None,
                 "max_updates": max_updates, "steps_per_epoch": steps_per_epoch,
-                "max_epochs": max(1, max_updates // steps_per_epoch)}
+                "budget_epochs": max(1, max_updates // steps_per_epoch), "max_epochs": 0,
+                "batch_size": batch_size}
 
     def _extend(self, run, epochs):
         """Train the cached run until it has ``epochs`` epochs (or fails or hits the cap)."""
@@ -163,28 +194,59 @@ class MLPPlayground(Demo):
         if self._run is None or self._run["key"] != key:
             self._run = self._new_run(key, **settings)
         run = self._run
+        # each change may train at most the run's budget of epochs beyond what it has
+        run["max_epochs"] = max(run["max_epochs"],
+                                len(run["snapshots"]) - 1 + run["budget_epochs"])
         self._extend(run, epochs)
+        return self._view(run, epochs, settings["batch_size"], budget=True)
+
+    def advance(self, state, n):
+        """``n`` more epochs of the run on screen, from the epoch on screen (Play)."""
+        run = state["run"]
+        target = state["epochs"] + n
+        run["max_epochs"] = max(run["max_epochs"], target)  # Play has no budget: frames are
+        self._extend(run, target)  # short, and Pause is handled between them
+        return self._view(run, target, run["batch_size"], budget=False)
+
+    def progress(self, state):
+        return state["epochs"]
+
+    def finished(self, state):
+        return "diverged" if state["run"]["error"] is not None else None
+
+    def _view(self, run, epochs, batch_size, budget):
+        """The state to draw: the run at ``epochs`` (or at its last epoch before that)."""
         done = min(epochs, len(run["snapshots"]) - 1)
         if run["error"] is not None and done < epochs:
             self.notify(f"{run['error']} Showing the last epoch before it blew up ({done}).")
-        elif done < epochs:
+        elif done < epochs and budget:
             self.notify(f"Showing {done} of {epochs} epochs: this network gets at most "
                         f"{run['max_updates']} updates per change to stay interactive, and "
-                        f"batch size {settings['batch_size']} makes {run['steps_per_epoch']} "
+                        f"batch size {batch_size} makes {run['steps_per_epoch']} "
                         "updates per epoch.")
         viewer = MLP(run["model"].layer_sizes, activation=run["model"].activation)
         viewer.params = run["snapshots"][done]
         return {"model": viewer, "data": run["data"], "grid": run["grid"], "epochs": done,
-                "train": np.array(run["train"][:done]), "test": np.array(run["test"][:done])}
+                "train": np.array(run["train"][:done]), "test": np.array(run["test"][:done]),
+                "run": run}
 
     # -- drawing ------------------------------------------------------------------------------
     def draw(self, s):
         ax, ax_loss = self.axes
         Xtr, ytr, Xte, yte = s["data"]
-        for artist in list(ax.collections):  # the previous surface and points
-            artist.remove()
-        plot_decision_surface(ax, s["model"].predict_proba, Xtr, ytr, grid=s["grid"],
-                              X_test=Xte, y_test=yte)
+        xx, yy, pts = s["grid"]
+        p1 = s["model"].predict_proba(pts)[:, 1].reshape(xx.shape)
+        extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
+        self._shade.set_data(p1)
+        if self._shade.get_extent() != list(extent):  # a new data set (or noise)
+            self._shade.set_extent(extent)
+            ax.set_xlim(extent[:2])
+            ax.set_ylim(extent[2:])
+            self._train_points.set_offsets(Xtr)
+            self._train_points.set_array(np.asarray(ytr, dtype=float))
+            self._test_points.set_offsets(Xte)
+            self._test_points.set_array(np.asarray(yte, dtype=float))
+        self._boundary.set_segments(contourpy.contour_generator(xx, yy, p1).lines(0.5))
         acc_tr = s["model"].score(Xtr, ytr)
         acc_te = s["model"].score(Xte, yte)
         self.result = {"epochs": s["epochs"], "train_acc": acc_tr, "test_acc": acc_te,
@@ -199,8 +261,10 @@ class MLPPlayground(Demo):
         vals = np.concatenate([s["train"], s["test"]])
         vals = vals[np.isfinite(vals) & (vals > 0)]
         hi = min(vals.max(), 5.0) if vals.size else 1.0
-        ax_loss.set_xlim(0.5, max(s["epochs"], 2) + 0.5)
-        ax_loss.set_ylim(0.0, 1.05 * hi if vals.size else 1.0)
+        # Rounded limits (epochs up to 5, 10, 20, 50, ...; the loss up to a multiple of
+        # 0.25) change rarely, so most frames redraw only the dynamic artists.
+        ax_loss.set_xlim(0.5, min(_round_up_125(max(s["epochs"], 5)), 300) + 0.5)
+        ax_loss.set_ylim(0.0, 0.25 * np.ceil(1.05 * hi / 0.25))
         # one title instead of a legend: every text drawn costs milliseconds
         last = (f"train {s['train'][-1]:.3f} (blue), test {s['test'][-1]:.3f} (orange)"
                 if s["epochs"] else "before training")

@@ -21,9 +21,13 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
+from .._validation import TrainingDiverged, check_finite_loss, check_positive
+from ..data import rng_from
 from ..linear import LinearRegression, ridge_normal_equations
 from ..logistic import LogisticRegression
+from ..optim import make_optimizer
 from ..plotting import CLASS_COLORS, pin_axis_labels
+from ..training import batch_size_for, minibatches
 from ._base import Demo
 
 __all__ = ["linear_regression_demo", "logistic_regression_demo",
@@ -73,11 +77,63 @@ def _show_loss(ax, line, hist, max_epochs, span, floor=None):
     epochs = np.arange(1, hist.size + 1)
     line.set_data(epochs, hist)
     vals = hist[np.isfinite(hist) & (hist > 0)]
-    lo, hi = (vals.min(), vals.max()) if vals.size else span
+    lo, hi = (vals.min(), min(vals.max(), 1e150)) if vals.size else span  # (a loss on its
+    # way to overflow during Play is drawn at most at 1e150: the axis has room for its ticks)
     if floor is not None and floor > 0:
         lo = min(lo, floor)
     ax.set_xlim(0.5, max_epochs + 0.5)
     ax.set_ylim(*_decades(lo, hi, span))
+
+
+class _GDRun:
+    """:func:`nnmath.linear.fit_by_gradient_descent`, a number of epochs at a time.
+
+    The parameters, the optimiser's state and the batch shuffler live on between calls
+    to :meth:`run`, so ``run(2); run(3)`` is ``run(5)`` and, from the start, ``run(k)``
+    does what ``model.fit`` with ``epochs=k`` does, operation for operation.
+    """
+
+    def __init__(self, model, params, X, y):
+        check_positive(model.lr, "lr")
+        self.model, self.params, self.X, self.y = model, params, X, y
+        self.opt = make_optimizer(model.optimizer, model.lr)
+        self.rng = rng_from(model.random_state)
+        self.full = batch_size_for(model.batch_size, X.shape[0]) == X.shape[0]
+        self.history, self.steps = [], 0
+
+    @property
+    def epochs(self) -> int:
+        return len(self.history)
+
+    def run(self, epochs):
+        """Train ``epochs`` more epochs; raises :class:`nnmath.TrainingDiverged` as ``fit``."""
+        X, y, params, opt = self.X, self.y, self.params, self.opt
+        n = X.shape[0]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for _ in range(epochs):
+                total = 0.0
+                for idx in minibatches(n, self.model.batch_size, self.rng):
+                    Xb, yb = (X, y) if self.full else (X[idx], y[idx])
+                    loss, grads = self.model.loss_and_grads(params, Xb, yb)
+                    check_finite_loss(loss, self.steps + 1, opt.current_lr)
+                    opt.step(params, grads)
+                    self.steps += 1
+                    total += loss * len(idx)
+                self.history.append(total / n)
+            final, _ = self.model.loss_and_grads(params, X, y)
+        if not np.isfinite(final):
+            raise TrainingDiverged(
+                f"Training diverged at step {self.steps} with learning rate {opt.current_lr:g}: "
+                f"the loss after the last update is {final}. Try a smaller learning rate (for "
+                "example a tenth of it) or scale the features.")
+        return self
+
+
+def _converged(hist, full_batch):
+    """Full-batch descent whose loss stopped changing (mini-batch losses never settle)."""
+    if full_batch and len(hist) >= 2 and abs(hist[-1] - hist[-2]) <= 1e-10 * abs(hist[-1]):
+        return "converged: the loss changed by less than 1e-10 (relative) in the last epoch"
+    return None
 
 
 _BATCHES = [("full batch", None), ("mini-batch 10", 10), ("mini-batch 3", 3),
@@ -85,10 +141,14 @@ _BATCHES = [("full batch", None), ("mini-batch 10", 10), ("mini-batch 3", 3),
 
 
 class LinearRegressionDemo(Demo):
-    """Fit a line to noisy points by gradient descent or the normal equations."""
+    """Fit a line to noisy points by gradient descent or the normal equations.
+
+    Play trains one more epoch per frame from the line on screen (:meth:`Demo.step`).
+    """
 
     title = "Linear regression: watch the line and the loss"
     figsize = (8.4, 3.3)
+    progress_control = "epochs"
     n_samples, true_w, true_b = 30, 0.8, 0.5
 
     def __init__(self):
@@ -106,7 +166,7 @@ class LinearRegressionDemo(Demo):
             "lr": widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=1, step=0.05,
                                          description="learning rate", style=style,
                                          continuous_update=False),
-            "epochs": widgets.IntSlider(value=40, min=1, max=100, description="epochs",
+            "epochs": widgets.IntSlider(value=40, min=0, max=100, description="epochs",
                                         style=style, continuous_update=False),
             "batch_size": widgets.Dropdown(options=_BATCHES, value=None,
                                            description="batch", style=style),
@@ -148,13 +208,35 @@ class LinearRegressionDemo(Demo):
         w_best, b_best = ridge_normal_equations(X, y)
         best = float(np.mean((X @ w_best + b_best - y) ** 2))
         model = LinearRegression(lr=lr, epochs=epochs, batch_size=batch_size, solver=solver,
-                                 random_state=0).fit(X, y)
-        hist = model.loss_history_
-        if solver == "gd" and batch_size is None and lr > self.lr_bound:
+                                 random_state=0)
+        if solver == "normal":
+            model.fit(X, y)
+            return {"y": y, "w": model.coef_[0], "b": model.intercept_,
+                    "hist": model.loss_history_, "best": best, "solver": solver, "run": None,
+                    "epochs": epochs}
+        run = _GDRun(model, {"w": np.zeros(1), "b": np.array(0.0)}, X, y)
+        return self.advance({"y": y, "best": best, "solver": solver, "run": run}, epochs)
+
+    def advance(self, s, n):
+        """``n`` more epochs of the run in ``s`` (the normal equations have none)."""
+        run = s["run"]
+        if run is None:
+            return s
+        run.run(n)
+        lr, batch_size = run.model.lr, run.model.batch_size
+        if batch_size is None and lr > self.lr_bound:
             self.notify(f"learning rate {lr:.3g} is above the bound 2/λmax = "
                         f"{self.lr_bound:.3f}: every step overshoots and the loss grows.")
-        return {"y": y, "w": model.coef_[0], "b": model.intercept_, "hist": hist,
-                "best": best, "solver": solver}
+        return {**s, "w": float(run.params["w"][0]), "b": float(run.params["b"]),
+                "hist": np.array(run.history), "epochs": run.epochs}
+
+    def progress(self, s):
+        return s["epochs"]
+
+    def finished(self, s):
+        if s["run"] is None:
+            return "the normal equations need no training: choose gradient descent to play"
+        return _converged(s["hist"], s["run"].full)
 
     def draw(self, s):
         self._points.set_offsets(np.column_stack([self._x, s["y"]]))
@@ -181,10 +263,15 @@ def linear_regression_demo() -> LinearRegressionDemo:
 
 
 class LogisticRegressionDemo(Demo):
-    """Train a logistic regression on two Gaussian blobs; show the boundary and the loss."""
+    """Train a logistic regression on two Gaussian blobs; show the boundary and the loss.
+
+    Play trains two more epochs per frame from the boundary on screen (:meth:`Demo.step`).
+    """
 
     title = "Logistic regression: the decision boundary moves as it trains"
     figsize = (8.4, 3.5)
+    progress_control = "epochs"
+    steps_per_frame = 2
     n_samples = 80
 
     def __init__(self):
@@ -201,7 +288,7 @@ class LogisticRegressionDemo(Demo):
             "lr": widgets.FloatLogSlider(value=0.5, base=10, min=-3, max=1, step=0.05,
                                          description="learning rate", style=style,
                                          continuous_update=False),
-            "epochs": widgets.IntSlider(value=60, min=1, max=300, description="epochs",
+            "epochs": widgets.IntSlider(value=60, min=0, max=300, description="epochs",
                                         style=style, continuous_update=False),
             "l2": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01,
                                       description="L2 strength λ", style=style,
@@ -222,8 +309,26 @@ class LogisticRegressionDemo(Demo):
 
     def compute(self, lr, epochs, l2, separation, spread):
         X, y = self.data(separation, spread)
-        model = LogisticRegression(lr=lr, epochs=epochs, l2=l2).fit(X, y)
-        return {"X": X, "y": y, "model": model}
+        model = LogisticRegression(lr=lr, epochs=epochs, l2=l2, random_state=0)
+        check_positive(l2, "l2", allow_zero=True)
+        run = _GDRun(model, {"w": np.zeros(2), "b": np.array(0.0)}, X, y.astype(np.float64))
+        return self.advance({"X": X, "y": y, "model": model, "run": run}, epochs)
+
+    def advance(self, s, n):
+        """``n`` more epochs; the model gets what ``LogisticRegression.fit`` would set."""
+        run, model = s["run"], s["model"]
+        run.run(n)
+        model.coef_, model.intercept_ = run.params["w"], float(run.params["b"])
+        model.loss_history_ = np.array(run.history)
+        model.n_iter_, model.n_steps_ = run.epochs, run.steps
+        model.classes_, model.n_features_in_ = np.arange(2), 2
+        return s
+
+    def progress(self, s):
+        return s["run"].epochs
+
+    def finished(self, s):
+        return _converged(s["run"].history, s["run"].full)
 
     def setup_figure(self, fig, axes):
         ax, ax_loss = axes
