@@ -1,4 +1,4 @@
-"""Dropout and batch normalisation in nnmath.layers and nnmath.MLP (chapter 6).
+"""Dropout and batch normalisation in nnmath.layers and nnmath.MLP (chapter 7).
 
 References: central differences (float64) for every gradient, including ``gamma{l}`` and
 ``beta{l}``, with the dropout masks held fixed; the defining statistics of each layer

@@ -1,4 +1,4 @@
-"""Tests of the chapter 6 demo, optimizer_comparison_demo: it draws what the library
+"""Tests of the chapter 7 demo, optimizer_comparison_demo: it draws what the library
 computes, shows divergence in place, and its static twin plays frames over steps."""
 
 import numpy as np

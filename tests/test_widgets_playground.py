@@ -1,4 +1,4 @@
-"""Tests of the chapter 5 MLP playground (nnmath.widgets.playground), driven from code."""
+"""Tests of the chapter 6 MLP playground (nnmath.widgets.playground), driven from code."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Tests of the chapter 3-4 demos, driven from code (no browser)."""
+"""Tests of the chapter 4-5 demos, driven from code (no browser)."""
 
 import numpy as np
 import pytest

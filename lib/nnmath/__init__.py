@@ -7,10 +7,10 @@ shape ``(n_samples, n_features)`` and a dense layer computes ``X @ W + b`` with
 Modules, one concept each:
 
 - :mod:`nnmath.activations` - activations and their derivatives (chapter 2)
-- :mod:`nnmath.losses` - losses with their gradients (chapters 2-5)
+- :mod:`nnmath.losses` - losses with their gradients (chapters 2-6)
 - :mod:`nnmath.probability` - likelihoods, maximum likelihood, entropy and KL (probability chapter)
-- :mod:`nnmath.optim` - optimisers, schedules, gradient and weight clipping (chapter 6)
-- :mod:`nnmath.layers` - dropout and batch normalisation (chapter 6)
+- :mod:`nnmath.optim` - optimisers, schedules, gradient and weight clipping (chapter 7)
+- :mod:`nnmath.layers` - dropout and batch normalisation (chapter 7)
 - :mod:`nnmath.finite_diff` - central differences and gradient checking (chapter 2)
 - :mod:`nnmath.symbolic` - sympy derivations used as references (chapters 2, 4, 5)
 - :mod:`nnmath.data` - synthetic and shipped data sets, splits, scaling
@@ -49,15 +49,15 @@ from .optim import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp
 # Chapter modules register their public names below (one import line each).
 # isort: split
 from . import calculus, linalg  # chapters 1-2
-from .mlp import MLP  # chapter 5
+from .mlp import MLP  # chapter 6
 
 # isort: split
-from . import features, metrics  # chapters 3-4
-from .linear import LinearRegression  # chapter 3
-from .logistic import LogisticRegression  # chapter 4
+from . import features, metrics  # chapters 4-5
+from .linear import LinearRegression  # chapter 4
+from .logistic import LogisticRegression  # chapter 5
 
 # isort: split
-from . import layers, surfaces  # chapter 6
+from . import layers, surfaces  # chapter 7
 
 # isort: split
 from . import probability  # the probability chapter
@@ -72,7 +72,7 @@ from .probability import (
 )
 
 # isort: split
-from . import autodiff  # chapter 5 (automatic differentiation)
+from . import autodiff  # chapter 6 (automatic differentiation)
 
 __version__ = "0.1.0"
 

@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives (chapter 2 derives them, chapter 5 uses them).
+"""Activation functions and their derivatives (chapter 2 derives them, chapter 6 uses them).
 
 Every function takes an array ``z`` of any shape and works elementwise, except
 ``softmax``, which normalises along the last axis (rows are samples). Each is

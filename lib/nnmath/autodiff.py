@@ -1,4 +1,4 @@
-"""Reverse-mode automatic differentiation on NumPy arrays (chapter 5, "Automatic differentiation").
+"""Reverse-mode automatic differentiation on NumPy arrays (chapter 6, "Automatic differentiation").
 
 A :class:`Tensor` wraps a float64 array. Every operation on tensors returns a new
 tensor that remembers its inputs and a small function that applies the operation's

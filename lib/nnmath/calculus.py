@@ -15,7 +15,7 @@ Chapter 2 uses this module to
 
 The gradient of a scalar function of an array (and gradient checking) lives in
 :mod:`nnmath.gradcheck`. Left out: line searches, momentum and adaptive
-methods (chapter 6), second-order methods.
+methods (chapter 7), second-order methods.
 """
 
 from __future__ import annotations

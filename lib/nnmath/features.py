@@ -1,4 +1,4 @@
-"""Feature maps for linear models: polynomial features and the bias column (chapter 3).
+"""Feature maps for linear models: polynomial features and the bias column (chapter 4).
 
 A linear model becomes a curve-fitting model once its inputs are expanded:
 fitting :math:`\\hat y = w_1 x + w_2 x^2 + \\dots + w_p x^p + b` is still *linear

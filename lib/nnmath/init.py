@@ -1,4 +1,4 @@
-"""Weight initialisers (chapter 6, "Initialisation"): how the first weights of a layer are drawn.
+"""Weight initialisers (chapter 7, "Initialisation"): how the first weights of a layer are drawn.
 
 Each initialiser is ``f(fan_in, fan_out, rng) -> ndarray (fan_in, fan_out)``,
 where ``rng`` is a ``numpy.random.Generator`` (an int seed or ``None`` are

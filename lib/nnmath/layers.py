@@ -1,4 +1,4 @@
-"""Dropout and batch normalisation (chapter 6, "Dropout" and "Batch normalisation").
+"""Dropout and batch normalisation (chapter 7, "Dropout" and "Batch normalisation").
 
 Two layers that :class:`nnmath.MLP` can put after its hidden dense layers, written
 here as plain functions of arrays (rows are samples) so that the chapter can show

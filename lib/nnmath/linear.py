@@ -1,10 +1,10 @@
-"""Linear regression by gradient descent or by the normal equations (chapter 3).
+"""Linear regression by gradient descent or by the normal equations (chapter 4).
 
 :class:`LinearRegression` fits :math:`\\hat{\\mathbf y} = X\\mathbf w + b` by
 minimising the mean squared error plus an optional ridge (L2) penalty,
 
 .. math::  L(\\mathbf w, b) = \\frac1n \\lVert X\\mathbf w + b\\mathbf 1 - \\mathbf y\\rVert^2
-           + \\frac{\\lambda}{2}\\lVert\\mathbf w\\rVert^2 ,
+           + \\frac{\\alpha}{2}\\lVert\\mathbf w\\rVert^2 ,
 
 either iteratively (``solver="gd"``: batch, stochastic or mini-batch gradient
 descent with any optimiser of :mod:`nnmath.optim`) or in closed form
@@ -12,7 +12,7 @@ descent with any optimiser of :mod:`nnmath.optim`) or in closed form
 intercept is not penalised.
 
 The gradient-descent loop, :func:`fit_by_gradient_descent`, is shared with
-:class:`nnmath.LogisticRegression` (chapter 4). Left out: multi-output targets,
+:class:`nnmath.LogisticRegression` (chapter 5). Left out: multi-output targets,
 sample weights, L1 (lasso) penalties, early stopping.
 """
 
@@ -98,11 +98,11 @@ def fit_by_gradient_descent(params, loss_and_grads, X, y, *, lr, epochs, batch_s
 
 def ridge_normal_equations(X, y, l2=0.0):
     r"""Closed-form minimiser of :math:`\frac1n\lVert X\mathbf w + b - \mathbf y\rVert^2
-    + \frac{\lambda}{2}\lVert\mathbf w\rVert^2`.
+    + \frac{\alpha}{2}\lVert\mathbf w\rVert^2`.
 
     Centring removes the intercept (it is not penalised): with
     :math:`X_c = X - \bar{\mathbf x}^\top` and :math:`\mathbf y_c = \mathbf y - \bar y`, the weights
-    solve :math:`(X_c^\top X_c + \tfrac{n\lambda}{2} I)\,\mathbf w = X_c^\top \mathbf y_c` and
+    solve :math:`(X_c^\top X_c + \tfrac{n\alpha}{2} I)\,\mathbf w = X_c^\top \mathbf y_c` and
     :math:`b = \bar y - \bar{\mathbf x}^\top \mathbf w`. The system is solved with
     ``np.linalg.solve``; if it is singular (collinear features and ``l2 = 0``),
     ``np.linalg.lstsq`` on :math:`X_c` gives the minimum-norm solution instead.
@@ -141,7 +141,7 @@ class LinearRegression:
         Anything :func:`nnmath.optim.make_optimizer` accepts. An instance is
         copied at ``fit`` so the model can be fitted again from scratch.
     l2 : float, default 0.0
-        Ridge strength :math:`\\lambda` in :math:`\\frac{\\lambda}{2}\\lVert\\mathbf w\\rVert^2`.
+        Ridge strength :math:`\\alpha` in :math:`\\frac{\\alpha}{2}\\lVert\\mathbf w\\rVert^2`.
     solver : {"gd", "normal"}, default "gd"
     random_state : None, int or numpy.random.Generator
         Shuffles the mini-batches. Weights start at zero.

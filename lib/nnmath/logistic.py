@@ -1,11 +1,11 @@
-"""Logistic regression: binary (sigmoid) and softmax regression for K > 2 classes (chapter 4).
+"""Logistic regression: binary (sigmoid) and softmax regression for K > 2 classes (chapter 5).
 
 For two classes the model is :math:`p = \\sigma(X\\mathbf w + b)`, the
 probability of class 1, trained on the mean log-loss computed from the logits
 (:func:`nnmath.binary_cross_entropy_with_logits`). For ``K > 2`` classes it is
 :math:`P = \\mathrm{softmax}(XW + \\mathbf 1\\mathbf b^\\top)` trained on the mean
 softmax cross-entropy (:func:`nnmath.softmax_cross_entropy`). Both add
-:math:`\\frac{\\lambda}{2}\\lVert W\\rVert^2` (the intercept is not penalised),
+:math:`\\frac{\\alpha}{2}\\lVert W\\rVert^2` (the intercept is not penalised),
 and both have the gradient "(probability - target) times input", averaged.
 
 Layout: rows are samples, so the weights have shape ``(d,)`` (binary) or
@@ -46,7 +46,7 @@ class LogisticRegression:
         ``None``: full batch; ``1``: stochastic; otherwise mini-batch.
     optimizer : str or nnmath.optim.Optimizer, default "sgd"
     l2 : float, default 0.0
-        :math:`\\lambda` in :math:`\\frac{\\lambda}{2}\\lVert W\\rVert^2`.
+        :math:`\\alpha` in :math:`\\frac{\\alpha}{2}\\lVert W\\rVert^2`.
     random_state : None, int or numpy.random.Generator
         Shuffles the mini-batches.
 

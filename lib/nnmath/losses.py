@@ -1,4 +1,4 @@
-"""Loss functions, each returning its value and its gradient (chapters 2-5).
+"""Loss functions, each returning its value and its gradient (chapters 2-6).
 
 Every loss is the *mean* over samples (rows), so its gradient carries a factor
 ``1/n``. The gradient is taken with respect to the first argument, the model's

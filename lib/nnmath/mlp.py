@@ -1,4 +1,4 @@
-"""The multilayer perceptron and backpropagation (chapter 5, "Backpropagation in matrix form").
+"""The multilayer perceptron and backpropagation (chapter 6, "Backpropagation in matrix form").
 
 :class:`MLP` is a stack of dense layers, rows as samples. With ``A0 = X``,
 hidden layer ``l`` computes ``Zl = A(l-1) @ Wl + bl`` and ``Al = f(Zl)``; the
@@ -25,7 +25,7 @@ every batch and would turn a diverging run into a ``ValueError`` about NaN
 instead of :class:`nnmath.TrainingDiverged`. Inputs are checked once, in the
 public methods.
 
-Two optional layers follow every hidden dense layer (chapter 6; the kernels
+Two optional layers follow every hidden dense layer (chapter 7; the kernels
 live in :mod:`nnmath.layers`): ``batch_norm=True`` normalises ``Zl`` over the
 batch before the activation (``Al = f(gammal * Zhatl + betal)``, parameters
 ``gamma{l}``, ``beta{l}`` in :attr:`MLP.params`, running statistics for

@@ -1,4 +1,4 @@
-"""Optimisers and learning-rate schedules (chapter 6; plain SGD from chapter 3 on).
+"""Optimisers and learning-rate schedules (chapter 7; plain SGD from chapter 4 on).
 
 An optimiser is a small object with one rule, ``step(params, grads)``, that
 updates a dict of parameter arrays **in place** from a dict of gradients with
@@ -16,7 +16,7 @@ Update rules, with :math:`g` the gradient and :math:`\\eta` the learning rate:
   (PyTorch's form of the look-ahead step; see :class:`Nesterov`)
 - Adam: first and second moment averages with bias correction (Kingma and Ba, 2015).
 - AdamW: Adam with decoupled weight decay
-  :math:`\\theta \\leftarrow (1 - \\eta\\lambda)\\theta` before the Adam step
+  :math:`\\theta \\leftarrow (1 - \\eta\\alpha)\\theta` before the Adam step
   (Loshchilov and Hutter, 2019).
 
 Each rule is the one of ``torch.optim`` with the same hyperparameters (the tests

@@ -5,12 +5,12 @@ The chapter derives the losses of the book from probability models, and this mod
 the few functions it needs to do so:
 
 - :func:`bernoulli_log_likelihood` and :func:`gaussian_log_likelihood`: the log-likelihood
-  :math:`\\ell = \\sum_i \\log p(x_i)` of an i.i.d. sample (a *sum* over samples, not a mean,
-  so that the negative mean of the first is the log-loss and of the second is half the mean
-  squared error plus a constant);
+  :math:`\\ell = \\sum_i \\log p(x^{(i)})` of an i.i.d. sample (a *sum* over samples, not a
+  mean, so that the negative mean of the first is the log-loss and of the second, with
+  sigma = 1, is half the mean squared error plus a constant);
 - :func:`bernoulli_mle` and :func:`gaussian_mle`: the maximisers in closed form,
   :math:`\\hat p = \\bar y`, :math:`\\hat\\mu = \\bar x` and
-  :math:`\\hat\\sigma^2 = \\frac1n\\sum_i (x_i - \\bar x)^2` (divided by ``n``, not ``n - 1``:
+  :math:`\\hat\\sigma^2 = \\frac1n\\sum_i (x^{(i)} - \\bar x)^2` (divided by ``n``, not ``n - 1``:
   the maximum-likelihood estimate is biased, as the chapter shows);
 - :func:`entropy`, :func:`cross_entropy` and :func:`kl_divergence` of discrete distributions,
   in nats (natural logarithm), with the convention :math:`0 \\log 0 = 0`.
@@ -69,7 +69,10 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def bernoulli_log_likelihood(p, y) -> float:
-    r"""Log-likelihood :math:`\sum_i [y_i \log p_i + (1 - y_i)\log(1 - p_i)]` of 0/1 outcomes.
+    r"""Log-likelihood :math:`\sum_i [y^{(i)} \log p^{(i)} + (1 - y^{(i)})\log(1 - p^{(i)})]`.
+
+    The log-likelihood of outcomes :math:`y^{(i)}` that are 0 or 1, the :math:`p^{(i)}` being the
+    probabilities of a 1.
 
     Parameters
     ----------
@@ -97,7 +100,7 @@ def bernoulli_log_likelihood(p, y) -> float:
 
 
 def bernoulli_mle(y) -> float:
-    r"""The maximum-likelihood estimate :math:`\hat p = \frac1n\sum_i y_i` (the fraction of 1s).
+    r"""The maximum-likelihood estimate :math:`\hat p = \frac1n\sum_i y^{(i)}` (the fraction of 1s).
 
     Parameters
     ----------
@@ -108,10 +111,10 @@ def bernoulli_mle(y) -> float:
 
 
 def gaussian_log_likelihood(x, mu=0.0, sigma=1.0):
-    r"""Log-likelihood :math:`\sum_i \log \mathcal N(x_i; \mu_i, \sigma_i^2)` of a sample.
+    r"""Log-likelihood :math:`\sum_i \log \mathcal N(x^{(i)}; \mu^{(i)}, (\sigma^{(i)})^2)`.
 
-    .. math:: \ell = -\frac n2\log(2\pi) - \sum_i \log\sigma_i
-              - \sum_i \frac{(x_i - \mu_i)^2}{2\sigma_i^2}.
+    .. math:: \ell = -\frac n2\log(2\pi) - \sum_i \log\sigma^{(i)}
+              - \sum_i \frac{(x^{(i)} - \mu^{(i)})^2}{2(\sigma^{(i)})^2}.
 
     Parameters
     ----------
@@ -160,7 +163,7 @@ def gaussian_log_likelihood(x, mu=0.0, sigma=1.0):
 def gaussian_mle(x) -> tuple[float, float]:
     r"""Maximum-likelihood estimates :math:`(\hat\mu, \hat\sigma)` of a Gaussian.
 
-    :math:`\hat\mu = \bar x` and :math:`\hat\sigma^2 = \frac1n\sum_i(x_i - \bar x)^2`: the
+    :math:`\hat\mu = \bar x` and :math:`\hat\sigma^2 = \frac1n\sum_i(x^{(i)} - \bar x)^2`: the
     variance divides by ``n`` (``np.var(x, ddof=0)``), so it is biased low by the factor
     :math:`(n-1)/n`; ``np.var(x, ddof=1)`` is the unbiased estimate.
 

@@ -1,4 +1,4 @@
-"""Two-dimensional test surfaces for watching optimisers move (chapter 6, "Optimisers").
+"""Two-dimensional test surfaces for watching optimisers move (chapter 7, "Optimisers").
 
 A loss of two parameters can be drawn as a contour map, so the path an
 optimiser takes is visible. Three classic shapes show three different

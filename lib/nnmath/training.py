@@ -1,4 +1,4 @@
-"""The mini-batch loop shared by the models (chapters 3-6).
+"""The mini-batch loop shared by the models (chapters 4-7).
 
 :func:`minibatches` shuffles the sample indices once per epoch and cuts them
 into batches; :func:`batch_size_for` turns the ``batch_size`` hyperparameter

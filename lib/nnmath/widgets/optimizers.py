@@ -1,4 +1,4 @@
-"""Demo of chapter 6, "Optimisers": four optimisers racing on one 2-D loss surface.
+"""Demo of chapter 7, "Optimisers": four optimisers racing on one 2-D loss surface.
 
 :func:`optimizer_comparison_demo` runs SGD, momentum, RMSProp and Adam from
 the same start on a surface of :mod:`nnmath.surfaces` and draws their paths
@@ -216,7 +216,7 @@ class OptimizerComparisonDemo(Demo):
 
 
 def optimizer_comparison_demo(surface="elongated", lr_scale=1.0, steps=100):
-    """SGD, momentum, RMSProp and Adam on one 2-D surface (chapter 6).
+    """SGD, momentum, RMSProp and Adam on one 2-D surface (chapter 7).
 
     Parameters
     ----------

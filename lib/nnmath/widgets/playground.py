@@ -1,4 +1,4 @@
-"""The MLP playground of chapter 5 ("A playground"): a network learning a 2D data set.
+"""The MLP playground of chapter 6 ("A playground"): a network learning a 2D data set.
 
 In the spirit of TensorFlow Playground: pick a data set (circles, XOR,
 Gaussian blobs, spiral, moons), its noise and the share of points used for
@@ -279,5 +279,5 @@ class MLPPlayground(Demo):
 
 
 def mlp_playground() -> MLPPlayground:
-    """The chapter 5 playground: train an MLP on a 2D data set and watch it learn."""
+    """The chapter 6 playground: train an MLP on a 2D data set and watch it learn."""
     return MLPPlayground()

@@ -109,9 +109,9 @@ class LikelihoodDemo(Demo):
             top = gaussian_log_likelihood(x, mu_hat, sigma_hat)
         else:
             top = surface.max()
-            self.notify("With one observation the likelihood has no maximum: at μ = x₁ it "
-                        "grows without bound as σ → 0, so σ̂ = 0. The bands are drawn "
-                        "relative to the largest value on the grid; add a second point.")
+            self.notify("With one observation the likelihood has no maximum: with μ at that "
+                        "observation it grows without bound as σ → 0, so σ̂ = 0. The bands are "
+                        "drawn relative to the largest value on the grid; add a second point.")
         if 0 < sigma_hat < SIGMA_GRID[0]:
             self.notify(f"σ̂ = {sigma_hat:.3f} is below the plotted range: the points happen "
                         "to lie very close together.")

@@ -1,11 +1,11 @@
-"""The demos of chapters 3 and 4: a line and a decision boundary being trained.
+"""The demos of chapters 4 and 4: a line and a decision boundary being trained.
 
-- :func:`linear_regression_demo` (chapter 3): learning rate, epochs, batch size,
+- :func:`linear_regression_demo` (chapter 4): learning rate, epochs, batch size,
   noise and solver; the data with the fitted line (and the true one), and the loss
   per epoch next to the best loss the normal equations reach. A learning rate
   above the bound ``2 / lambda_max`` makes the loss grow; one far above it
   overflows and the divergence message appears in place.
-- :func:`logistic_regression_demo` (chapter 4): learning rate, epochs, L2
+- :func:`logistic_regression_demo` (chapter 5): learning rate, epochs, L2
   strength, class separation and spread; the probability contours with the
   decision boundary ``p = 0.5``, and the loss per epoch.
 
@@ -258,7 +258,7 @@ class LinearRegressionDemo(Demo):
 
 
 def linear_regression_demo() -> LinearRegressionDemo:
-    """The chapter 3 demo: train a line with the chosen learning rate, epochs, batch and solver."""
+    """The chapter 4 demo: train a line with the chosen learning rate, epochs, batch and solver."""
     return LinearRegressionDemo()
 
 
@@ -387,5 +387,5 @@ class LogisticRegressionDemo(Demo):
 
 
 def logistic_regression_demo() -> LogisticRegressionDemo:
-    """The chapter 4 demo: train a logistic regression on two blobs and watch the boundary."""
+    """The chapter 5 demo: train a logistic regression on two blobs and watch the boundary."""
     return LogisticRegressionDemo()
