@@ -70,24 +70,45 @@ def test_notebook_is_stored_without_outputs_and_installs_nothing(nb):
     assert meta.get("kernelspec", {}).get("name") == "python3"
 
 
-@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
-def test_chapter_shape(nb):
-    cells = _cells(nb)
+def _chapter_folders() -> dict[str, list[Path]]:
+    """Chapter folder -> its notebooks in reading order (the order of _toc.yml)."""
+    order = {f: i for i, f in enumerate(_toc_files())}
+    folders: dict[str, list[Path]] = {}
+    for nb in CHAPTERS:
+        folders.setdefault(nb.parent.name, []).append(nb)
+    for nbs in folders.values():
+        nbs.sort(key=lambda p: order.get(str(p.relative_to(ROOT).with_suffix("")), 10**6))
+    return folders
+
+
+CHAPTER_FOLDERS = _chapter_folders()
+
+
+@pytest.mark.parametrize("folder", sorted(CHAPTER_FOLDERS))
+def test_chapter_shape(folder):
+    """A chapter is one notebook or a folder of section notebooks: taken together they hold the
+    chapter's shape; the first opens with learning goals, the last closes with a summary."""
+    nbs = CHAPTER_FOLDERS[folder]
+    cells = [c for nb in nbs for c in _cells(nb)]
     text = "\n".join(_src(c) for c in cells)
     hidden_checks = [c for c in cells if c["cell_type"] == "code"
                      and "remove-cell" in c.get("metadata", {}).get("tags", [])
                      and re.search(r"\bassert|assert_allclose", _src(c))]
-    assert len(hidden_checks) >= 5, f"{nb.name}: only {len(hidden_checks)} hidden assertion cells"
+    assert len(hidden_checks) >= 5, f"{folder}: only {len(hidden_checks)} hidden assertion cells"
     n_ex = len(re.findall(r"```\{exercise\}", text))
-    assert n_ex >= 5, f"{nb.name}: {n_ex} exercises, the chapter shape asks for at least 5"
+    assert n_ex >= 5, f"{folder}: {n_ex} exercises, the chapter shape asks for at least 5"
     n_sol = len(re.findall(r"\{solution-start\}", text))
-    assert n_sol >= n_ex, f"{nb.name}: exercise without solution"
-    assert "import nnmath as nm" in text
-    assert re.search(r"\$\$ \([a-z0-9-]+\)", text), f"{nb.name}: no labelled equation"
-    assert "{eq}`" in text, f"{nb.name}: no equation cited from the prose"
-    assert "nm.widgets." in text, f"{nb.name}: no interactive demo"
-    assert re.search(r"[Ll]earning goals", text), f"{nb.name}: no learning goals"
-    assert re.search(r"^#+ .*(Summary|summary)", text, re.M), f"{nb.name}: no summary"
+    assert n_sol >= n_ex, f"{folder}: exercise without solution"
+    assert re.search(r"\$\$ \([a-z0-9-]+\)", text), f"{folder}: no labelled equation"
+    assert "{eq}`" in text, f"{folder}: no equation cited from the prose"
+    assert "nm.widgets." in text, f"{folder}: no interactive demo"
+    first = "\n".join(_src(c) for c in _cells(nbs[0]))
+    last = "\n".join(_src(c) for c in _cells(nbs[-1]))
+    assert re.search(r"[Ll]earning goals", first), f"{nbs[0].name}: no learning goals"
+    assert re.search(r"^#+ .*(Summary|summary)", last, re.M), f"{nbs[-1].name}: no summary"
+    for nb in nbs:   # every section runs on its own: it imports what it uses
+        src = "\n".join(_src(c) for c in _cells(nb))
+        assert "import nnmath as nm" in src, f"{nb.name}: does not import nnmath"
 
 
 def test_every_demo_in_the_library_appears_in_a_chapter():
