@@ -12,7 +12,7 @@ Modules, one concept each:
 - :mod:`nnmath.optim` - optimisers, schedules, gradient and weight clipping (chapter 7)
 - :mod:`nnmath.layers` - dropout and batch normalisation (chapter 7)
 - :mod:`nnmath.finite_diff` - central differences and gradient checking (chapter 2)
-- :mod:`nnmath.symbolic` - sympy derivations used as references (chapters 2, 4, 5)
+- :mod:`nnmath.symbolic` - sympy derivations used as references (chapters 2, 5, 6)
 - :mod:`nnmath.data` - synthetic and shipped data sets, splits, scaling
 - :mod:`nnmath.plotting` - figures and the HTML frame player
 - :mod:`nnmath.widgets` - the interactive demos

@@ -1,5 +1,5 @@
 """Scores for fitted models: R^2 for regression, accuracy and friends for classifiers
-(chapters 4 and 4).
+(chapters 4 and 5).
 
 - :func:`r2_score`: :math:`1 - \\sum (y - \\hat y)^2 / \\sum (y - \\bar y)^2`;
 - :func:`accuracy`, :func:`confusion_matrix` (rows: true class, columns: predicted);

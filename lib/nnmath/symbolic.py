@@ -1,4 +1,4 @@
-"""Symbolic derivations with sympy, and NumPy versions of them (chapters 2, 4 and 5).
+"""Symbolic derivations with sympy, and NumPy versions of them (chapters 2, 5 and 6).
 
 This module is the book's independent referee: it writes each formula the way a
 textbook does, lets sympy differentiate it, and turns the result into a NumPy

@@ -1,4 +1,4 @@
-"""The demos of chapters 4 and 4: a line and a decision boundary being trained.
+"""The demos of chapters 4 and 5: a line and a decision boundary being trained.
 
 - :func:`linear_regression_demo` (chapter 4): learning rate, epochs, batch size,
   noise and solver; the data with the fitted line (and the true one), and the loss
