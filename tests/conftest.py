@@ -8,7 +8,10 @@ every IEEE-754 machine, not against the last bits seen on one CPU.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,3 +90,27 @@ def skip_or_fail(reason: str):
     if IN_CI:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
+
+
+# Headless Chromium as the browser tests and the JupyterLab test start it: Debian's chromium, with
+# the flags that keep it off the network (this machine has none; see the env notes).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def chromium():
+    """A Playwright ``Browser`` on Debian's Chromium; skips (fails under CI) if one is missing."""
+    if not Path(CHROMIUM).exists():
+        skip_or_fail("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

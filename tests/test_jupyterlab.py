@@ -37,14 +37,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
+from tests.conftest import chromium, skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = Path(os.environ.get("NNMATH_LAB_ROOT", REPO)).resolve()
 SHOTS = REPO / "_build" / "screenshots" / "lab"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RUN_TIMEOUT_S = 240          # one notebook, all cells (they take 5-20 s)
 PICTURE_TIMEOUT_MS = 5_000   # a demo's picture must change this soon after a slider or Play
 pytestmark = pytest.mark.lab
@@ -144,21 +141,13 @@ def lab_url():
 
 @pytest.fixture(scope="module")
 def lab(lab_url):
-    if not Path(CHROMIUM).exists():
-        skip_or_fail("Chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("Playwright is not installed (pip install playwright)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"{lab_url}/lab?reset", wait_until="load")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started",
                                timeout=120_000)
         page.evaluate("() => window.jupyterapp.started")
         yield page
-        browser.close()
 
 
 OPEN_JS = """

@@ -132,13 +132,17 @@ class Momentum(Optimizer):
         self.beta = _check_fraction(beta, "beta")
         self._v = {}
 
-    def _delta(self, key, g, lr):
+    def _velocity(self, key, g):
+        """v <- beta * v + g, in place; the state both momentum rules share."""
         if key not in self._v:
             self._v[key] = np.zeros_like(g)
         v = self._v[key]
         v *= self.beta
         v += g
-        return lr * v
+        return v
+
+    def _delta(self, key, g, lr):
+        return lr * self._velocity(key, g)
 
 
 class Nesterov(Momentum):
@@ -161,12 +165,7 @@ class Nesterov(Momentum):
     """
 
     def _delta(self, key, g, lr):
-        if key not in self._v:
-            self._v[key] = np.zeros_like(g)
-        v = self._v[key]
-        v *= self.beta
-        v += g
-        return lr * (g + self.beta * v)
+        return lr * (g + self.beta * self._velocity(key, g))
 
 
 class RMSProp(Optimizer):
