@@ -51,8 +51,8 @@ def run_cells(path):
 @pytest.fixture
 def answers(tmp_path, monkeypatch):
     """A fresh answers file that nm.exercises uses by default during the test."""
-    path = tmp_path / "answers.json"
-    monkeypatch.setattr(nm._answers, "DATA_FILE", path)
+    path = tmp_path / "answers"
+    monkeypatch.setattr(nm._answers, "DATA_DIR", path)
     nm.exercises.record("der-ex-central", 12.01, rtol=1e-12, atol=0.0)
     nm.exercises.record("der-ex-bound", 0.5, rtol=1e-12, atol=0.0)
     return path

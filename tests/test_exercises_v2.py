@@ -292,10 +292,16 @@ def test_file_is_not_readable_at_a_glance(book):
     assert entries["t-ex-f"]["value"] != entries["t-ex-g"]["value"]
 
 
-def test_package_answers_file_is_valid():
+def test_package_answers_files_are_valid():
     data = _answers.load()
-    assert _answers.DATA_FILE.is_file() and data["format"] == 1 and data["salt"]
-    text = _answers.DATA_FILE.read_text()
+    assert data["format"] == 1 and data["salt"] == _answers.SALT
+    files = sorted(_answers.DATA_DIR.glob("*.json"))
+    text = "".join(f.read_text() for f in files)
+    for file in files:
+        chapter = json.loads(file.read_text())
+        assert chapter["salt"] == _answers.SALT, file
+        assert all(_answers.chapter_file(i) == file for i in chapter["exercises"]), \
+            f"{file.name} holds an id of another chapter"
     for exercise_id, entry in data["exercises"].items():
         assert _answers.ID_PATTERN.fullmatch(exercise_id)
         assert entry["kind"] in {"number", "exact", "symbolic", "function", "parts"}
@@ -311,7 +317,21 @@ def test_package_data_is_declared():
 
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert re.search(r'\[tool\.setuptools\.package-data\]\s*nnmath = \[[^\]]*'
-                     r'"exercise_answers\.json"', text)
+                     r'"exercise_answers/\*\.json"', text)
+
+
+def test_record_writes_the_chapter_file_and_load_merges(tmp_path, monkeypatch):
+    monkeypatch.setattr(_answers, "DATA_DIR", tmp_path / "answers")
+    nm.exercises.record("log-ex-a", 1.5)
+    nm.exercises.record("der-ex-b", 7)
+    assert sorted(p.name for p in (tmp_path / "answers").iterdir()) == ["der.json", "log.json"]
+    assert nm.exercises.ids() == ["der-ex-b", "log-ex-a"]
+    assert nm.exercises.check("log-ex-a", 1.5) and not nm.exercises.check("der-ex-b", 8)
+    other = json.loads((tmp_path / "answers" / "der.json").read_text())
+    other["salt"] = "0" * 16
+    (tmp_path / "answers" / "der.json").write_text(json.dumps(other))
+    with pytest.raises(ValueError, match="salt"):
+        _answers.load()
 
 
 # ---- bad input and the old form -----------------------------------------------------------

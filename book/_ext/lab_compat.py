@@ -5,6 +5,7 @@ Run from anywhere::
     python book/_ext/lab_compat.py            # rewrite the notebooks under book/ in place
     python book/_ext/lab_compat.py --check    # report only; exit 1 if any notebook would change
     python book/_ext/lab_compat.py --root DIR # work on DIR/book (a copy) instead
+    python book/_ext/lab_compat.py --only book/04-linear-regression  # just these notebooks
 
 What it does (idempotent: a second run changes nothing):
 
@@ -231,10 +232,13 @@ def notebooks(book_dir: Path) -> list[Path]:
                   if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
 
 
-def run(root: Path, check: bool, quiet: bool = False) -> dict[Path, list[str]]:
+def run(root: Path, check: bool, quiet: bool = False, only=()) -> dict[Path, list[str]]:
     book = Book(root / "book")
     report = {}
+    only = [Path(o).resolve() for o in only]
     for path in notebooks(root / "book"):
+        if only and not any(path.resolve().is_relative_to(o) for o in only):
+            continue
         raw = path.read_text()
         nb = json.loads(raw)
         changes = process(nb, path, book)
@@ -258,8 +262,10 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true",
                     help="report only; exit 1 if anything would change")
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the directory holding book/")
+    ap.add_argument("--only", nargs="+", default=(), metavar="PATH",
+                    help="only the notebooks in these folders or files (others untouched)")
     args = ap.parse_args(argv)
-    report = run(args.root.resolve(), args.check)
+    report = run(args.root.resolve(), args.check, only=args.only)
     problems = [c for changes in report.values() for c in changes if "PROBLEM" in c]
     if problems:
         return 2

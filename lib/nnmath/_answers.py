@@ -1,6 +1,8 @@
 """The data file of the exercises' expected answers, and :func:`record`, which writes it.
 
-All answers live in one JSON file inside the package, ``nnmath/exercise_answers.json``::
+The answers live inside the package, one JSON file per chapter in ``nnmath/exercise_answers/``,
+named by the prefix of the exercise ids (``log-ex-loss`` is in ``log.json``), so that chapters
+are edited and reviewed independently::
 
     {"format": 1, "salt": "<hex>", "about": "...",
      "exercises": {"<exercise id>": {"kind": "number", "shape": [3], "rtol": 1e-06,
@@ -42,23 +44,48 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_FILE = Path(__file__).with_name("exercise_answers.json")
+DATA_DIR = Path(__file__).with_name("exercise_answers")
+SALT = "6a54e132dd5bcba4"
 ID_PATTERN = re.compile(r"[a-z][a-z0-9]*-ex-[a-z0-9]+(?:-[a-z0-9]+)*")
 ABOUT = ("Expected answers of the book's exercises, written by nnmath.exercises.record. "
          "Obfuscated so that they are not read by accident; not encrypted.")
 
 
+def _empty(salt: str) -> dict:
+    return {"format": 1, "about": ABOUT, "salt": salt, "exercises": {}}
+
+
 def load(path=None) -> dict:
-    """Read the answers file (an empty one when it does not exist yet)."""
-    path = Path(path or DATA_FILE)
-    if not path.is_file():
-        return {"format": 1, "about": ABOUT, "salt": secrets.token_hex(8), "exercises": {}}
-    return json.loads(path.read_text(encoding="utf-8"))
+    """Read the answers: one file ``path``, or all chapters' files merged when omitted.
+
+    A file that does not exist yet reads as empty. The chapter files share the salt
+    :data:`SALT`; a file with another salt is an error (answers recorded elsewhere and
+    copied in would never match).
+    """
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            return _empty(secrets.token_hex(8))
+        return json.loads(path.read_text(encoding="utf-8"))
+    merged = _empty(SALT)
+    for file in sorted(DATA_DIR.glob("*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        if data["salt"] != SALT:
+            raise ValueError(f"{file} has salt {data['salt']!r}, expected {SALT!r}: record "
+                             "its answers again with nm.exercises.record")
+        merged["exercises"].update(data["exercises"])
+    return merged
+
+
+def chapter_file(exercise_id: str) -> Path:
+    """The file of the package that holds ``exercise_id``: ``<prefix>.json``."""
+    return DATA_DIR / f"{exercise_id.split('-ex-')[0]}.json"
 
 
 def _save(data: dict, path) -> None:
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=True)
-    Path(path or DATA_FILE).write_text(text + "\n", encoding="utf-8")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 # -- obfuscation -------------------------------------------------------------------------------
@@ -260,7 +287,8 @@ def record(exercise_id: str, solution_answer, *, kind=None, rtol=1e-6, atol=1e-9
     inputs : dict, optional
         For ``function``: how to draw the test inputs (see :func:`make_inputs`).
     path : path-like, optional
-        The answers file (default: the one inside the package).
+        The answers file (default: the package's file of the id's chapter,
+        ``exercise_answers/<prefix>.json``).
 
     Returns
     -------
@@ -270,7 +298,9 @@ def record(exercise_id: str, solution_answer, *, kind=None, rtol=1e-6, atol=1e-9
     if not isinstance(exercise_id, str) or not ID_PATTERN.fullmatch(exercise_id):
         raise ValueError(f"exercise id {exercise_id!r} is not a label like 'log-ex-loss' "
                          f"(pattern {ID_PATTERN.pattern})")
-    data = load(path)
+    path = Path(path) if path is not None else chapter_file(exercise_id)
+    data = load(path) if path.is_file() else _empty(SALT if path.parent == DATA_DIR
+                                                    else secrets.token_hex(8))
     entry = build_entry(data["salt"], exercise_id, solution_answer, kind=kind, rtol=rtol,
                         atol=atol, parts=parts, factors=factors, inputs=inputs)
     data["exercises"][exercise_id] = entry
