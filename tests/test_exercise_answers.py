@@ -12,17 +12,18 @@ import nbformat
 import pytest
 
 import nnmath as nm
-from nnmath.exercise_tools import check_book_exercises, main
+from nnmath.exercise_tools import chapter_exercise_counts, check_book_exercises, main
 
 HIDDEN = {"tags": ["remove-cell"], "jupyter": {"source_hidden": True, "outputs_hidden": True}}
 
 
-def exercise_cells(label, solution="answer = 3 * 2.0**2 + 0.1**2", learner=None, proof=None):
+def exercise_cells(label, solution="answer = 3 * 2.0**2 + 0.1**2", learner=None, proof=None,
+                   title="★★ A central difference", options=""):
     """The four cells of one exercise: directive, learner cell, folded solution, hidden proof."""
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     learner = learner or f'answer = ...  # D\nnm.exercises.check("{label}", answer)'
     proof = proof or f'assert nm.exercises.check("{label}", answer)'
-    return [md(f"```{{exercise}} A central difference\n:label: {label}\n\nCompute D.\n```"),
+    return [md(f"```{{exercise}} {title}\n:label: {label}\n{options}\nCompute D.\n```"),
             code(learner),
             md(f"```{{solution-start}} {label}\n:class: dropdown\n```"),
             md("Expand the cubes."),
@@ -103,6 +104,29 @@ DEFECTS = {
     "in two notebooks": (
         {"a.ipynb": [*exercise_cells("der-ex-central"), *exercise_cells("der-ex-bound")],
          "sub/b.ipynb": exercise_cells("der-ex-bound")}, "appears in several notebooks"),
+    "no grade": (
+        {"a.ipynb": [*exercise_cells("der-ex-central", title="A central difference"),
+                     *exercise_cells("der-ex-bound")]}, "'der-ex-central' has no grade"),
+    "four stars": (
+        {"a.ipynb": [*exercise_cells("der-ex-central", title="★★★★ Hard"),
+                     *exercise_cells("der-ex-bound")]}, "'der-ex-central' has no grade"),
+    "number in the learner cell": (
+        {"a.ipynb": [*exercise_cells("der-ex-central", learner="h = 0.1\nanswer = ...\n"
+                                     'nm.exercises.check("der-ex-central", answer)'),
+                     *exercise_cells("der-ex-bound")]}, "contains the number(s) 0.1"),
+    "formula in the learner cell": (
+        {"a.ipynb": [*exercise_cells("der-ex-central", learner="answer = x * x\n"
+                                     'nm.exercises.check("der-ex-central", answer)'),
+                     *exercise_cells("der-ex-bound")]}, "assigns something other than ..."),
+    "function with a body": (
+        {"a.ipynb": [*exercise_cells("der-ex-central", learner="def answer(x):\n"
+                                     "    return x * x\n"
+                                     'nm.exercises.check("der-ex-central", answer)'),
+                     *exercise_cells("der-ex-bound")]}, "has a body other than ..."),
+    "derivation answered by a number": (
+        {"a.ipynb": [*exercise_cells("der-ex-central", options=":class: derivation\n"),
+                     *exercise_cells("der-ex-bound")]},
+        "'der-ex-central' is a derivation but its recorded answer is ['number']"),
     "checks another label": (
         {"a.ipynb": [*exercise_cells("der-ex-central", learner="answer = ...\n"
                                      'nm.exercises.check("der-ex-centrl", answer)'),
@@ -116,6 +140,28 @@ def test_each_defect_is_reported_by_name(tmp_path, answers, defect):
     write_book(tmp_path / "book", notebooks)
     problems = check_book_exercises(tmp_path / "book")
     assert any(message in p for p in problems), problems
+
+
+def test_placeholders_that_give_nothing_away_pass(tmp_path, answers):
+    call = 'nm.exercises.check("der-ex-central", answer)'
+    learners = ['answer = {"w": ..., "b": ...}  # two parts\n' + call,
+                'def answer(x, h):\n    """D as a function of x and h."""\n    ...  # your code\n'
+                + call]
+    for i, learner in enumerate(learners):
+        cells = [*exercise_cells("der-ex-central", learner=learner),
+                 *exercise_cells("der-ex-bound")]
+        write_book(tmp_path / f"b{i}", {"a.ipynb": cells})
+        problems = check_book_exercises(tmp_path / f"b{i}")
+        assert not [p for p in problems if "give the answer away" in p], problems
+
+
+def test_chapter_counts(tmp_path, answers):
+    write_book(tmp_path / "book", {
+        "01-a/x.ipynb": [*exercise_cells("der-ex-central", options=":class: tricky derivation\n"),
+                         *exercise_cells("der-ex-bound")],
+        "01-a/y.ipynb": exercise_cells("der-ex-new"),
+        "02-b/z.ipynb": exercise_cells("der-ex-other", options=":class: dropdown\n")})
+    assert chapter_exercise_counts(tmp_path / "book") == {"01-a": (3, 1), "02-b": (1, 0)}
 
 
 def test_command_line(tmp_path, answers, capsys):

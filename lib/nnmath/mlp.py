@@ -34,6 +34,9 @@ training step (the next layer gets ``Al * Dl``). Both act only in training mode:
 :meth:`MLP.fit` and :meth:`MLP.loss_and_grads` by default; ``forward``,
 ``predict`` and ``loss`` are deterministic (evaluation mode).
 
+Settings and inputs are checked in :mod:`nnmath._mlp_checks`, the training loop
+(``fit``, ``partial_fit``) is :mod:`nnmath._mlp_fit`; both are mixins of :class:`MLP`.
+
 Left out: early stopping, other output layers (sigmoid with binary
 cross-entropy is a 2-class softmax in disguise), dropout on the inputs.
 """
@@ -42,35 +45,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import (
-    NotFittedError,
-    as_float_array,
-    check_finite_loss,
-    check_int,
-    check_labels,
-    check_option,
-    check_positive,
-    check_X,
-)
-from .activations import ACTIVATIONS
+from ._mlp_checks import MLPChecks
+from ._mlp_fit import MLPFit
 from .data import rng_from
 from .init import get_initializer
-from .layers import (
-    _bn_layer,
-    _bn_layer_backward,
-    _check_batch,
-    _check_batches,
-    _dropout_mask,
-    _fresh_running_stats,
-    _update_running_stats,
-    check_dropout_rate,
-)
-from .optim import ALL_OPTIMIZERS, Optimizer, _clip_grad_norm, make_optimizer
-from .training import batch_size_for, minibatches
+from .layers import _bn_layer, _bn_layer_backward, _dropout_mask, _update_running_stats
 
 __all__ = ["MLP"]
-
-_TASKS = ("classification", "regression")
 
 
 def _sigmoid(z):
@@ -89,7 +70,7 @@ _KERNELS = {
 }
 
 
-class MLP:
+class MLP(MLPChecks, MLPFit):
     """A multilayer perceptron trained by mini-batch gradient descent.
 
     Parameters
@@ -187,73 +168,6 @@ class MLP:
         """Number of weight layers ``L`` (hidden layers + 1)."""
         return len(self._sizes())
 
-    def _sizes(self) -> list[int]:
-        sizes = self.layer_sizes
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-            raise TypeError(f"layer_sizes must be a list of ints such as [2, 8, 2], got "
-                            f"{type(sizes).__name__} {sizes!r}.")
-        if len(sizes) < 2:
-            raise ValueError(f"layer_sizes needs at least an input and an output size, got "
-                             f"{list(sizes)!r}. For 2 features and 3 classes use [2, 3] (no "
-                             "hidden layer) or [2, 16, 3].")
-        out = []
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-                raise TypeError(f"layer_sizes must hold integers, got {type(s).__name__} {s!r} "
-                                f"in {list(sizes)!r}.")
-            if s < 1:
-                raise ValueError(f"Every layer needs at least 1 unit, got {int(s)} in "
-                                 f"{list(sizes)!r}.")
-            out.append(int(s))
-        return list(zip(out[:-1], out[1:], strict=True))
-
-    def _check_config(self):
-        """Validate the hyperparameters (once per fit); return the layer (in, out) pairs."""
-        sizes = self._sizes()
-        check_option(self.activation, ACTIVATIONS, "activation")
-        check_option(self.task, _TASKS, "task")
-        if not isinstance(self.optimizer, Optimizer):
-            check_option(self.optimizer, ALL_OPTIMIZERS, "optimizer")
-        check_positive(self.lr, "lr")
-        check_int(self.epochs, "epochs", minimum=0)
-        if self.batch_size is not None:
-            check_int(self.batch_size, "batch_size")
-        check_positive(self.l2, "l2", allow_zero=True)
-        check_positive(self.l1, "l1", allow_zero=True)
-        get_initializer(self.init)
-        check_dropout_rate(self.dropout, "dropout")
-        if not isinstance(self.batch_norm, (bool, np.bool_)):
-            raise TypeError(f"batch_norm must be True or False, got "
-                            f"{type(self.batch_norm).__name__} {self.batch_norm!r}.")
-        if self.weight_decay is not None:
-            check_positive(self.weight_decay, "weight_decay", allow_zero=True)
-            if self.optimizer != "adamw":
-                raise ValueError(f"weight_decay is the decoupled decay of optimizer='adamw', "
-                                 f"but optimizer is {self.optimizer!r}. Use optimizer='adamw', "
-                                 "or l2=... for an L2 penalty in the loss, or set "
-                                 "weight_decay on your AdamW instance.")
-        if self.clip_grad_norm is not None:
-            check_positive(self.clip_grad_norm, "clip_grad_norm")
-        return sizes
-
-    def _hidden(self):
-        """Numbers ``1..L-1`` of the hidden layers."""
-        return range(1, len(self.layer_sizes) - 1)
-
-    def _check_params_match(self):
-        keys = {f"{p}{l}" for l in range(1, len(self.layer_sizes)) for p in "Wb"}
-        if self.batch_norm:
-            keys |= {f"{p}{l}" for l in self._hidden() for p in ("gamma", "beta")}
-        if set(self.params) != keys:
-            raise ValueError(f"params has keys {sorted(self.params)} but this MLP (layer_sizes="
-                             f"{list(self.layer_sizes)!r}, batch_norm={self.batch_norm!r}) needs "
-                             f"{sorted(keys)}. Call init_params() after changing the settings.")
-        if self.batch_norm and getattr(self, "running_stats_", None) is None:
-            self.running_stats_ = self._fresh_running_stats()
-
-    def _fresh_running_stats(self):
-        return _fresh_running_stats([self.params[f"b{l}"].size for l in self._hidden()])
-
     def init_params(self, random_state=None):
         """Draw fresh weights (``init``) and zero biases; reset the shuffling stream.
 
@@ -276,54 +190,6 @@ class MLP:
         self.running_stats_ = self._fresh_running_stats() if self.batch_norm else None
         self._rng = rng
         return self
-
-    def _require_params(self):
-        if self.params is None:
-            raise NotFittedError("This MLP has no parameters yet. Call 'fit' with training data "
-                                 "(or 'init_params()') before using this method.")
-        self._check_params_match()
-
-    def _mode_rng(self, n, training, rng):
-        """Check a public call's mode; return its dropout generator (``None``: no dropout)."""
-        if training and self.batch_norm:
-            _check_batch(n)
-        if not (training and self.dropout):
-            return None
-        if rng is not None:
-            return rng_from(rng)
-        if getattr(self, "_rng", None) is None:
-            self._rng = rng_from(self.random_state)
-        return self._rng
-
-    # -- input checks (public methods only) ---------------------------------------------
-    def _check_X(self, X):
-        X = check_X(X)
-        d = self._sizes()[0][0]
-        if X.shape[1] != d:
-            raise ValueError(f"X has {X.shape[1]} features but this MLP expects {d} "
-                             f"(layer_sizes[0]). Pass data with {d} columns or change "
-                             "layer_sizes.")
-        return X
-
-    def _check_y(self, y, n):
-        K = self._sizes()[-1][1]
-        if self.task == "classification":
-            y = check_labels(y, K)
-        else:
-            y = as_float_array(y, "y", ndim=(1, 2))
-            y = y.reshape(-1, 1) if y.ndim == 1 else y
-            if y.shape[1] != K:
-                raise ValueError(f"y has {y.shape[1]} target column(s) but the network has {K} "
-                                 "output(s) (layer_sizes[-1]); they must match.")
-        if y.shape[0] != n:
-            raise ValueError(f"X and y have different numbers of samples: X has {n} rows, y has "
-                             f"{y.shape[0]}. Each row of X needs exactly one target in y.")
-        return y
-
-    def _check_X_y(self, X, y):
-        self._check_config()
-        X = self._check_X(X)
-        return X, self._check_y(y, X.shape[0])
 
     # -- forward and backward (no checks: called on every batch) ------------------------
     def _forward(self, X, training=False, rng=None):
@@ -479,65 +345,6 @@ class MLP:
             out, _ = self._forward(X, training, rng)
             loss, _ = self._data_loss(out, y)
         return loss + (self._penalty() if include_penalty else 0.0)
-
-    # -- training -----------------------------------------------------------------------
-    def fit(self, X, y, validation_data=None):
-        """Train for ``epochs`` epochs from the current parameters (drawn if not set yet).
-
-        A fresh optimiser state and fresh histories are made; to restart from new
-        random weights call :meth:`init_params` first. Returns ``self``.
-        """
-        for name in ("optimizer_", "loss_history_", "val_loss_history_", "n_iter_", "t_"):
-            self.__dict__.pop(name, None)
-        return self.partial_fit(X, y, epochs=self.epochs, validation_data=validation_data)
-
-    def partial_fit(self, X, y, epochs=1, validation_data=None):
-        """Train ``epochs`` more epochs, keeping the optimiser state and histories.
-
-        Handy for demos that show training as it goes. Returns ``self``.
-        """
-        X, y = self._check_X_y(X, y)
-        epochs = check_int(epochs, "epochs", minimum=0)
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise TypeError("validation_data must be a pair (X_val, y_val).")
-            X_val, y_val = self._check_X_y(*validation_data)
-        n = X.shape[0]
-        if self.batch_norm:
-            _check_batches(n, batch_size_for(self.batch_size, n))
-        if self.params is None:
-            self.init_params()
-        self._check_params_match()
-        if getattr(self, "_rng", None) is None:
-            self._rng = rng_from(self.random_state)
-        if not hasattr(self, "optimizer_"):
-            options = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
-            self.optimizer_ = make_optimizer(self.optimizer, self.lr, **options)
-            self.loss_history_, self.n_iter_, self.t_ = [], 0, 0
-        if validation_data is not None and not hasattr(self, "val_loss_history_"):
-            self.val_loss_history_ = []
-        lr, clip = self.optimizer_.lr, self.clip_grad_norm
-        rng = self._rng if self.dropout else None
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for _ in range(epochs):
-                total = 0.0
-                for idx in minibatches(n, self.batch_size, self._rng, shuffle=self.shuffle):
-                    loss, grads, cache = self._loss_and_grads(X[idx], y[idx], True, rng)
-                    self.t_ += 1
-                    check_finite_loss(loss, self.t_, lr)
-                    if self.batch_norm:
-                        self._update_running_stats(cache, idx.size)
-                    if clip is not None:
-                        _clip_grad_norm(grads, clip)
-                    self.optimizer_.step(self.params, grads)
-                    total += loss * idx.size
-                self.loss_history_.append(total / n)
-                self.n_iter_ += 1
-                if validation_data is not None:
-                    val, _ = self._data_loss(self._forward(X_val)[0], y_val)
-                    self.val_loss_history_.append(check_finite_loss(val + self._penalty(),
-                                                                    self.t_, lr))
-        return self
 
     # -- prediction ---------------------------------------------------------------------
     def predict_proba(self, X):
