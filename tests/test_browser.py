@@ -214,3 +214,59 @@ def test_every_figure_a_notebook_draws_is_in_its_page():
         assert images >= drawn, f"{page.name}: {drawn} cells draw a figure, only {images} images"
         checked += 1
     assert checked, "no built notebook pages found"
+
+
+def test_the_recorded_demo_player_works_from_the_keyboard(browser, tmp_path):
+    """Tab reaches the player; arrows and Home/End step; Space plays and pauses; the frame's
+    caption is a live region and the image's alt follows the frame."""
+    from nnmath.plotting import fig_to_png, frames_player_html, new_figure
+
+    fig, ax = new_figure()
+    frames = []
+    for k in range(3):
+        ax.clear()
+        ax.plot([0, 1], [0, k])
+        frames.append(fig_to_png(fig, dpi=30))
+    player = frames_player_html(frames, ["epoch 1", "epoch 2", "epoch 3"], title="Demo",
+                                alt="A line that tilts", interval_ms=5000)
+    (tmp_path / "p.html").write_text(f"<!doctype html><html><body><main>{player}</main></body>"
+                                     "</html>")
+    server, url = _serve(tmp_path)
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/p.html")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "nnmath-player"
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')") \
+            == "Demo: recorded demo"
+
+        def state():
+            return page.evaluate("""() => {
+              const r = document.querySelector('.nnmath-player');
+              return [r.querySelector('.nnmath-player-label').textContent,
+                      r.querySelector('img').alt,
+                      r.querySelector('button').getAttribute('aria-label'),
+                      r.querySelector('input').getAttribute('aria-valuetext')]; }""")
+
+        assert state() == ["epoch 3", "A line that tilts. epoch 3", "Play", "epoch 3"]
+        page.keyboard.press("ArrowLeft")
+        assert state()[0] == "epoch 2" and state()[3] == "epoch 2"
+        page.keyboard.press("Home")
+        assert state()[:2] == ["epoch 1", "A line that tilts. epoch 1"]
+        page.keyboard.press("End")
+        assert state()[0] == "epoch 3"
+        page.keyboard.press("Space")
+        assert state()[0] == "epoch 1" and state()[2] == "Pause"
+        page.keyboard.press("Space")
+        assert state()[2] == "Play"
+        assert page.evaluate("document.querySelector('.nnmath-player-label')"
+                             ".getAttribute('aria-live')") == "polite"
+        page.keyboard.press("Tab")   # the Play button, then the slider, are reachable
+        assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.tagName") == "INPUT"
+        page.keyboard.press("ArrowRight")  # the slider's own step
+        assert state()[0] == "epoch 2"
+    finally:
+        page.close()
+        server.shutdown()

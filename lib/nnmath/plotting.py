@@ -87,7 +87,13 @@ def pin_axis_labels(fig, axes=None):
 
 
 def frames_player_html(frames, labels=None, *, title="", interval_ms=250, alt="animation") -> str:
-    """A self-contained HTML player for PNG frames: slider, play/pause, frame label.
+    """A self-contained HTML player for PNG frames: slider, play/pause, frame caption.
+
+    It works from the keyboard: Tab reaches it (the player itself, then its button and
+    slider); Left/Right step one frame, Home/End jump to the first/last, Space plays and
+    pauses. The controls have labels, the slider announces the frame's caption
+    (``aria-valuetext``), the caption is a polite live region so a screen reader reads each
+    new frame, and the image's ``alt`` is ``alt`` followed by that caption.
 
     Parameters
     ----------
@@ -95,6 +101,10 @@ def frames_player_html(frames, labels=None, *, title="", interval_ms=250, alt="a
         PNG images, all the same size.
     labels : list of str, optional
         One caption per frame (e.g. ``"epoch 10, loss 0.31"``).
+    title : str
+        Shown above the player; also its accessible name.
+    alt : str
+        What the frames show, in a few words (the start of every frame's ``alt``).
     """
     if not frames:
         raise ValueError("frames_player_html needs at least one frame, got none.")
@@ -104,31 +114,58 @@ def frames_player_html(frames, labels=None, *, title="", interval_ms=250, alt="a
     uris = ["data:image/png;base64," + base64.b64encode(f).decode("ascii") for f in frames]
     uid = "nnp-" + hashlib.sha1(b"".join(frames[:2]) + title.encode()).hexdigest()[:12]
     last = len(frames) - 1
-    caption = f'<div class="nnmath-player-title">{html.escape(title)}</div>' if title else ""
-    return f"""<div class="nnmath-player" id="{uid}">{caption}
-<img src="{uris[last]}" alt="{html.escape(alt)}" style="max-width:100%;height:auto;display:block">
+    esc = html.escape
+    caption = f'<div class="nnmath-player-title">{esc(title)}</div>' if title else ""
+    name = esc(f"{title}: recorded demo" if title else alt)
+    return f"""<div class="nnmath-player" id="{uid}" role="group" tabindex="0" aria-label="{name}"
+ aria-roledescription="frame player" aria-keyshortcuts="ArrowLeft ArrowRight Home End Space">
+{caption}<img src="{uris[last]}" alt="{esc(f"{alt}. {labels[last]}")}"
+ style="max-width:100%;height:auto;display:block">
 <div class="nnmath-player-controls" style="display:flex;gap:.6em;align-items:center">
-<button type="button" aria-label="play or pause">&#9654; play</button>
+<button type="button" aria-label="Play">&#9654; play</button>
 <input type="range" min="0" max="{last}" value="{last}" step="1" style="flex:1"
- aria-label="frame">
-<span class="nnmath-player-label">{html.escape(labels[last])}</span></div>
+ aria-label="Frame" aria-valuetext="{esc(labels[last])}">
+<span class="nnmath-player-label" aria-live="polite">{esc(labels[last])}</span></div>
+<div class="nnmath-player-help">Keys: &#8592; &#8594; step, Space play/pause.</div>
 <script>(function() {{
   var root = document.getElementById("{uid}");
   var frames = {json.dumps(uris)};
   var labels = {json.dumps(labels)};
+  var alt = {json.dumps(alt)};
   var img = root.querySelector("img"), slider = root.querySelector("input"),
       label = root.querySelector(".nnmath-player-label"),
       button = root.querySelector("button"), timer = null;
-  function show(i) {{ img.src = frames[i]; slider.value = i; label.textContent = labels[i]; }}
-  function stop() {{ clearInterval(timer); timer = null; button.innerHTML = "&#9654; play"; }}
-  slider.addEventListener("input", function() {{ stop(); show(+slider.value); }});
-  button.addEventListener("click", function() {{
+  function show(i) {{
+    img.src = frames[i]; img.alt = alt + ". " + labels[i]; slider.value = i;
+    slider.setAttribute("aria-valuetext", labels[i]); label.textContent = labels[i];
+  }}
+  function stop() {{
+    clearInterval(timer); timer = null;
+    button.innerHTML = "&#9654; play"; button.setAttribute("aria-label", "Play");
+  }}
+  function toggle() {{
     if (timer) {{ stop(); return; }}
     var i = (+slider.value >= {last}) ? 0 : +slider.value;
     show(i); button.innerHTML = "&#10074;&#10074; pause";
+    button.setAttribute("aria-label", "Pause");
     timer = setInterval(function() {{
       i += 1; if (i > {last}) {{ stop(); return; }} show(i);
     }}, {int(interval_ms)});
+  }}
+  slider.addEventListener("input", function() {{ stop(); show(+slider.value); }});
+  button.addEventListener("click", toggle);
+  root.addEventListener("keydown", function(e) {{
+    var i = +slider.value, to = null;
+    if (e.key === " " || e.key === "Spacebar") {{
+      if (e.target === button) return;  /* the button's own click */
+      e.preventDefault(); toggle(); return;
+    }}
+    if (e.target === slider) return;  /* the slider steps by itself */
+    if (e.key === "ArrowRight") to = Math.min(i + 1, {last});
+    else if (e.key === "ArrowLeft") to = Math.max(i - 1, 0);
+    else if (e.key === "Home") to = 0;
+    else if (e.key === "End") to = {last};
+    if (to !== null) {{ e.preventDefault(); stop(); show(to); }}
   }});
 }})();</script></div>"""
 
