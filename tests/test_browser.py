@@ -270,3 +270,78 @@ def test_the_recorded_demo_player_works_from_the_keyboard(browser, tmp_path):
     finally:
         page.close()
         server.shutdown()
+
+
+CONTRAST_JS = r"""
+(selectors) => {
+  function rgba(s) {
+    const m = s.match(/rgba?\(([^)]+)\)/);
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(',').map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  }
+  function lum(c) {
+    const f = v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  }
+  function over(top, bottom) {   // alpha compositing of two colours
+    const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+  }
+  function background(el) {       // the colour actually behind el: its ancestors' layers
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let bg = [255, 255, 255, 1];
+    if (layers.length && layers[layers.length - 1][3] >= 1) bg = layers.pop();
+    while (layers.length) bg = over(layers.pop(), bg);
+    return bg;
+  }
+  const out = [];
+  for (const sel of selectors) {
+    const els = Array.from(document.querySelectorAll(sel))
+      .filter(e => e.offsetParent !== null && e.textContent.trim()).slice(0, 5);
+    for (const el of els) {
+      const bg = background(el);
+      const fg = over(rgba(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      out.push([sel, +((a + 0.05) / (b + 0.05)).toFixed(2), el.textContent.trim().slice(0, 30)]);
+    }
+  }
+  return out;
+}
+"""
+
+CONTRAST_SELECTORS = ["main p", "main li", ".nnmath-twin-note", ".nnmath-twin-note code",
+                      ".nnmath-player-label", ".nnmath-player-title", ".nnmath-player button",
+                      ".nnmath-player-help", "main .admonition p"]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_contrast_in_both_themes(site, browser, theme):
+    """Body text, notes and the players' labels keep WCAG AA contrast (4.5:1) in each theme,
+    computed from the rendered colours on a page with recorded demos."""
+    page_path = "book/04-linear-regression/linear-regression.html"
+    if not (HTML / page_path).is_file():
+        skip_or_fail(f"{page_path} is not built: run `make book`")
+    page = browser.new_page()
+    try:
+        page.goto(f"{site}/{page_path}", wait_until="load")
+        page.evaluate("t => { document.documentElement.dataset.theme = t; "
+                      "document.documentElement.dataset.mode = t; }", theme)
+        page.wait_for_timeout(100)
+        found = page.evaluate(CONTRAST_JS, CONTRAST_SELECTORS)
+        (SHOTS / "themes").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "themes" / f"linear-regression-{theme}.png"),
+                        full_page=False)
+    finally:
+        page.close()
+    seen = {sel for sel, _, _ in found}
+    for needed in ("main p", ".nnmath-twin-note", ".nnmath-player-label"):
+        assert needed in seen, f"no visible {needed!r} on {page_path}: the check saw {seen}"
+    low = [f for f in found if f[1] < 4.5]
+    assert not low, f"{theme} theme: contrast below 4.5:1 (selector, ratio, text): {low}"
