@@ -3,6 +3,7 @@ answer, multi-part feedback, the answers file and its obfuscation, and the old f
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import warnings
@@ -79,7 +80,7 @@ E_MAT = np.array([[1.2345, 2.7182, 3.1416], [0.5772, 1.6180, 2.5029]])
     (0.5623, 0.28115, "yours is half", None),
     (0.5623, 0.5623 / 200, "factor of n = 200: yours is 1/n", {"n": 200}),
     (0.5623, 0.5623 * 200, "yours is n times", {"n": 200}),
-    (0.5623, 0.5624, "relative error about 1e-4", None),
+    (0.5623, 0.5624, "relative error 2e-04", None),
     (0.5623, 0.9, "the value is wrong", None),
     (0.5623, [0.5623], "wrong shape: got an array of shape (1,), expected a single number", None),
     (0.5623, "0.5623", "expected a single number, got str", None),
@@ -188,7 +189,7 @@ KL = (MU1 - MU2) ** 2 / (2 * SIGMA**2)
     ("(mu2 - mu1)**2 / (2*sigma**2)", True, ""),
     (-KL, False, "wrong sign"),
     (2 * KL, False, "twice"),
-    (KL.subs(SIGMA, sp.Symbol("s")), False, "uses s, which is not one of the symbols"),
+    (KL.subs(SIGMA, sp.Symbol("s")), False, "uses s: use the symbols the exercise names"),
     (KL + 1, False, "differs from the answer"),
     ("(mu2 - mu1", False, "could not read your answer"),
     ([1, 2], False, "could not read"),
@@ -296,19 +297,38 @@ def test_package_answers_files_are_valid():
     data = _answers.load()
     assert data["format"] == 1 and data["salt"] == _answers.SALT
     files = sorted(_answers.DATA_DIR.glob("*.json"))
-    text = "".join(f.read_text() for f in files)
     for file in files:
         chapter = json.loads(file.read_text())
         assert chapter["salt"] == _answers.SALT, file
         assert all(_answers.chapter_file(i) == file for i in chapter["exercises"]), \
             f"{file.name} holds an id of another chapter"
+    # Numbers appear in the files only as settings (tolerances, shapes, how to draw inputs,
+    # named factors); every answer is an obfuscated string that does not contain the value's
+    # plain text nor its raw bytes.
+    settings = {"rtol", "atol", "shape", "length", "output_shapes", "inputs", "factors"}
+
+    def walk(key, entry):
+        assert entry["kind"] in {"number", "exact", "symbolic", "function", "parts"}
+        if entry["kind"] == "parts":
+            for name, part in entry["parts"].items():
+                walk(f"{key}/{name}", part)
+            return
+        for field, v in entry.items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                assert field in settings, f"{key}: plain number in field {field!r}"
+        if entry["kind"] in {"number", "function"}:
+            value = _answers.unhide_floats(data["salt"], key, entry["value"], (-1,))
+            assert value.tobytes() not in base64.b64decode(entry["value"]), key
+            plain = [t for t in (f"{v:.6g}" for v in value) if len(t.lstrip("-")) >= 5]
+            assert not [t for t in plain if t in entry["value"]], key
+        if entry["kind"] == "symbolic":
+            import sympy as sp
+            expr = _answers.unhide(data["salt"], key, entry["expr"]).decode()
+            assert isinstance(sp.sympify(expr), sp.Expr) and expr not in entry["expr"], key
+
     for exercise_id, entry in data["exercises"].items():
         assert _answers.ID_PATTERN.fullmatch(exercise_id)
-        assert entry["kind"] in {"number", "exact", "symbolic", "function", "parts"}
-        if entry["kind"] == "number":
-            value = _answers.unhide_floats(data["salt"], exercise_id, entry["value"],
-                                           entry["shape"])
-            assert all(f"{v:.4g}" not in text for v in value.ravel() if abs(v) > 1e-3)
+        walk(exercise_id, entry)
 
 
 def test_package_data_is_declared():
@@ -370,3 +390,25 @@ def test_old_form_still_works_without_warnings():
         assert "Hint: look" in repr(nm.exercises.check([1, 2], [1, 3], hint="look"))
         assert nm.exercises.check((2, 4), (2, 4))
         assert nm.exercises.check(1.0, 1.0 + 1e-4, rtol=1e-3)
+
+
+def test_declared_symbols_keep_the_hint_from_telling_which_symbols_the_answer_uses(book):
+    p, q, x = sp.symbols("p q x")
+    book.record("t-ex-mean", 2 * q, symbols=["p", "q"])   # the answer happens not to use p
+    assert book.check("t-ex-mean", 2 * q + p - p)          # cancels: no mistake
+    assert book.check("t-ex-mean", 2 * q + p * 0)
+    fb = book.check("t-ex-mean", 2 * q + p)
+    assert not fb and "uses p" not in fb.text and "differs from the answer" in fb.text
+    fb = book.check("t-ex-mean", 2 * x)
+    assert "uses x: the exercise's symbols are p, q" in fb.text
+    book.record("t-ex-bare", 2 * q)                         # nothing declared: no list named
+    assert "use the symbols the exercise names" in book.check("t-ex-bare", 2 * x).text
+
+
+def test_parts_may_hold_functions_with_inputs_per_part(book):
+    book.record("t-ex-mixed", {"f": lambda v: 3 * v, "c": 2.5},
+                inputs={"f": {"seed": 3, "n_calls": 4, "args": [{"low": -1, "high": 1,
+                                                                   "shape": [5]}]}})
+    assert book.check("t-ex-mixed", {"f": lambda v: v * 3, "c": 2.5})
+    fb = book.check("t-ex-mixed", {"f": lambda v: 2 * v, "c": 2.5})
+    assert not fb and dict(fb.parts)["c"] and not dict(fb.parts)["f"]

@@ -17,7 +17,8 @@ survives the renumbering of chapters. Kinds and their fields:
 - ``exact`` (integers, booleans, text, shapes and other tuples of integers): ``type``,
   ``hash`` (salted SHA-256 of a canonical text form) and, for tuples, ``length`` and one
   hash per item.
-- ``symbolic``: ``symbols`` (names) and ``expr`` (the sympy ``srepr``, obfuscated).
+- ``symbolic``: ``symbols`` (names a learner may use), optional ``declared`` (the same, when
+  the maintainer declared them: hints may name them) and ``expr`` (the sympy ``srepr``, obfuscated).
 - ``function``: ``inputs`` (how to draw the test inputs: seed, number of calls, argument
   ranges and shapes), ``output_shapes`` and ``value`` (the reference outputs, obfuscated);
   the reference code itself is not stored.
@@ -208,7 +209,7 @@ def _pick(option, name):
 
 
 def build_entry(salt: str, key: str, answer, *, kind=None, rtol=1e-6, atol=1e-9, parts=None,
-                factors=None, inputs=None) -> dict:
+                factors=None, inputs=None, symbols=None) -> dict:
     """The stored form of one answer (see the module docstring for the fields)."""
     kinds = kind if isinstance(kind, Mapping) else {}
     kind = kind if isinstance(kind, str) else "parts" if parts else _infer_kind(answer)
@@ -219,8 +220,11 @@ def build_entry(salt: str, key: str, answer, *, kind=None, rtol=1e-6, atol=1e-9,
         values = list(answer.values()) if container == "dict" else list(answer)
         if len(names) != len(values):
             raise ValueError(f"{key}: {len(values)} parts but {len(names)} names in parts=")
+        per_part = isinstance(inputs, Mapping) and "seed" not in inputs
         entries = {n: build_entry(salt, f"{key}/{n}", v, kind=_pick(kinds, n),
-                                  rtol=_pick(rtol, n), atol=_pick(atol, n), factors=factors)
+                                  rtol=_pick(rtol, n), atol=_pick(atol, n), factors=factors,
+                                  inputs=inputs.get(n) if per_part else inputs,
+                                  symbols=symbols)
                    for n, v in zip(names, values, strict=True)}
         return {"kind": "parts", "container": container, "names": names, "parts": entries}
     if kind == "exact":
@@ -246,8 +250,13 @@ def build_entry(salt: str, key: str, answer, *, kind=None, rtol=1e-6, atol=1e-9,
     if kind == "symbolic":
         import sympy as sp
         expr = sp.sympify(answer)
-        return {"kind": "symbolic", "symbols": sorted(s.name for s in expr.free_symbols),
-                "rtol": rtol, "expr": hide(salt, key, sp.srepr(expr).encode())}
+        own = {s.name for s in expr.free_symbols}
+        declared = sorted(own | {str(s) for s in symbols or ()})
+        entry = {"kind": "symbolic", "symbols": declared, "rtol": rtol,
+                 "expr": hide(salt, key, sp.srepr(expr).encode())}
+        if symbols:
+            entry["declared"] = declared
+        return entry
     if kind == "function":
         if inputs is None:
             raise ValueError(f"{key}: a function answer needs inputs={{'seed': ..., "
@@ -260,7 +269,7 @@ def build_entry(salt: str, key: str, answer, *, kind=None, rtol=1e-6, atol=1e-9,
 
 
 def record(exercise_id: str, solution_answer, *, kind=None, rtol=1e-6, atol=1e-9, parts=None,
-           factors=None, inputs=None, path=None) -> dict:
+           factors=None, inputs=None, symbols=None, path=None) -> dict:
     """Store (or replace) the expected answer of one exercise in the answers file.
 
     For maintainers, not learners: call it from a script with the worked solution's answer.
@@ -285,7 +294,13 @@ def record(exercise_id: str, solution_answer, *, kind=None, rtol=1e-6, atol=1e-9
     factors : dict, optional
         Named factors the hints should try, e.g. ``{"n": 200}`` for "a sum instead of a mean".
     inputs : dict, optional
-        For ``function``: how to draw the test inputs (see :func:`make_inputs`).
+        For ``function``: how to draw the test inputs (see :func:`make_inputs`); for a
+        multi-part answer either one such dict for every function part or
+        ``{part name: dict}``.
+    symbols : sequence of str or sympy.Symbol, optional
+        For ``symbolic``: every symbol the exercise lets the learner use, also those the
+        answer happens not to contain. A learner's expression in other symbols gets a hint
+        naming these, which then says nothing about the answer.
     path : path-like, optional
         The answers file (default: the package's file of the id's chapter,
         ``exercise_answers/<prefix>.json``).
@@ -302,7 +317,7 @@ def record(exercise_id: str, solution_answer, *, kind=None, rtol=1e-6, atol=1e-9
     data = load(path) if path.is_file() else _empty(SALT if path.parent == DATA_DIR
                                                     else secrets.token_hex(8))
     entry = build_entry(data["salt"], exercise_id, solution_answer, kind=kind, rtol=rtol,
-                        atol=atol, parts=parts, factors=factors, inputs=inputs)
+                        atol=atol, parts=parts, factors=factors, inputs=inputs, symbols=symbols)
     data["exercises"][exercise_id] = entry
     _save(data, path)
     return entry

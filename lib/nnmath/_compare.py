@@ -8,7 +8,6 @@ formats the expected value, and an answer of the wrong type gives a hint, not a 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -64,8 +63,7 @@ def _closeness(a, e, rtol) -> list[str]:
     err = float(np.max(np.abs(a - e)))
     if scale == 0.0 or err / scale >= 0.1:
         return []
-    order = math.floor(math.log10(err / scale))
-    return [f"close, but outside the tolerance: relative error about 1e{order} (tolerance "
+    return [f"close, but outside the tolerance: relative error {err / scale:.0e} (tolerance "
             f"rtol = {rtol:.0e}); keep more digits or look for an approximation"]
 
 
@@ -160,9 +158,13 @@ def _symbolic(entry, answer, salt, key) -> Verdict:
         return _wrong(f"could not read your answer ({type(answer).__name__}) as a sympy "
                       f"expression in {', '.join(sorted(symbols))}")
     unknown = sorted(s.name for s in a.free_symbols if s.name not in symbols)
+    if unknown:  # a symbol that cancels (y*z - y*z + ...) is no mistake
+        a = sp.simplify(a)
+        unknown = sorted(s.name for s in a.free_symbols if s.name not in symbols)
     if unknown:
-        return _wrong(f"your expression uses {', '.join(unknown)}, which is not one of the "
-                      f"symbols {', '.join(sorted(symbols))}")
+        named = (f"the exercise's symbols are {', '.join(entry['declared'])}"
+                 if entry.get("declared") else "use the symbols the exercise names")
+        return _wrong(f"your expression uses {', '.join(unknown)}: {named}")
     a = a.xreplace({s: symbols[s.name] for s in a.free_symbols})  # same names, same assumptions
     if sp.simplify(a - expected) == 0:
         return RIGHT
@@ -185,7 +187,7 @@ def _symbolic(entry, answer, salt, key) -> Verdict:
         if hint:
             return _wrong(*hint)
     return _wrong("your expression differs from the answer (compared at random values of "
-                  f"{', '.join(sorted(symbols))})")
+                  "its symbols)")
 
 
 def _function(entry, answer, salt, key) -> Verdict:
