@@ -2,6 +2,7 @@
 #   make book    build the HTML book (executes every notebook; fails on any warning or cell error)
 #   make test    lint, library tests, every notebook (nbval), both again as on another machine,
 #                a clean -W build, every notebook in real JupyterLab, browser check
+#   make pdf     the whole book as one PDF, _build/pdf/book.pdf (builds the HTML book first)
 #   make lab     JupyterLab on the chapters, with live widgets
 #   make bench   benchmarks (print ratios against references measured in the same run)
 #   make clean   remove build outputs
@@ -18,7 +19,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: book test lint unit nbval second-machine book-clean lab-test browser lab bench clean venv
+.PHONY: book pdf pdf-print test lint unit nbval second-machine book-clean lab-test browser pdf-test lab bench clean venv
 
 venv: $(STAMP)
 
@@ -50,7 +51,7 @@ _build/.nnmath-stamp: $(shell find lib/nnmath -name '*.py')
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-UNIT  := $(BIN)/pytest tests -q -p no:cacheprovider -n 2 -m "not browser and not lab"
+UNIT  := $(BIN)/pytest tests -q -p no:cacheprovider -n 2 -m "not browser and not lab and not pdf"
 # Each notebook runs in one kernel, cell after cell; two notebooks at a time.
 NBVAL := $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile --nbval-lax --nbval-current-env \
          --nbval-cell-timeout=120 book
@@ -68,7 +69,7 @@ nbval: $(STAMP)
 # hypothesis draws its quick local number of examples (the first run already used CI's larger one).
 second-machine: $(STAMP)
 	HYPOTHESIS_PROFILE=book $(BIN)/python tests/second_machine.py -- \
-	  $(UNIT) -m "not browser and not lab and not build"
+	  $(UNIT) -m "not browser and not lab and not build and not pdf"
 	$(BIN)/python tests/second_machine.py -- $(NBVAL)
 
 # A clean build: nothing cached, every notebook executed afresh. (Screenshots in _build/screenshots
@@ -82,13 +83,24 @@ lab-test: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider -m lab
 
 browser: $(STAMP)
-	$(BIN)/pytest tests -q -m browser
+	$(BIN)/pytest tests -q -p no:cacheprovider -m browser
+
+# The PDF edition, printed from the HTML book by headless Chromium (book/_ext/book_pdf.py).
+pdf: book
+	$(BIN)/python book/_ext/book_pdf.py
+
+pdf-print: $(STAMP)
+	$(BIN)/python book/_ext/book_pdf.py
+
+pdf-test: $(STAMP)
+	$(BIN)/pytest tests -q -p no:cacheprovider -m pdf
 
 # The clean build and the JupyterLab test are independent and each keeps about one core busy, so they
-# run side by side; the browser check then reads the fresh build.
+# run side by side; then the browser check reads the fresh build while the PDF is printed from it.
 test: lint unit nbval second-machine
 	$(MAKE) --no-print-directory -j2 book-clean lab-test
-	$(MAKE) --no-print-directory browser
+	$(MAKE) --no-print-directory -j2 browser pdf-print
+	$(MAKE) --no-print-directory pdf-test
 
 # JupyterLab on book/, with MyST rendered by jupyterlab-myst. As root (a container), Jupyter
 # refuses to start without --allow-root, so it is passed then and only then.

@@ -96,7 +96,10 @@ def test_chapter_shape(folder):
                      and re.search(r"\bassert|assert_allclose", _src(c))]
     assert len(hidden_checks) >= 5, f"{folder}: only {len(hidden_checks)} hidden assertion cells"
     n_ex = len(re.findall(r"```\{exercise\}", text))
-    assert n_ex >= 5, f"{folder}: {n_ex} exercises, the chapter shape asks for at least 5"
+    assert n_ex >= 8, f"{folder}: {n_ex} exercises, the chapter shape asks for at least 8"
+    n_der = sum(len(re.findall(r"```\{exercise\}[^\n]*\n(?::[\w-]+:[^\n]*\n)*?"
+                               r":class:[^\n]*\bderivation\b", _src(c))) for c in cells)
+    assert n_der >= 2, f"{folder}: {n_der} derivation exercises (:class: derivation), need 2"
     n_sol = len(re.findall(r"\{solution-start\}", text))
     assert n_sol >= n_ex, f"{folder}: exercise without solution"
     assert re.search(r"\$\$ \([a-z0-9-]+\)", text), f"{folder}: no labelled equation"
@@ -117,3 +120,54 @@ def test_every_demo_in_the_library_appears_in_a_chapter():
     text = "\n".join(_src(c) for nb in NOTEBOOKS for c in _cells(nb))
     unused = [d for d in demos if f"nm.widgets.{d}(" not in text]
     assert not unused, f"demos no chapter shows: {unused}"
+
+
+def test_every_exercise_is_wired_to_a_recorded_answer():
+    """Every exercise: a graded title, a learner cell that gives nothing away, a folded worked
+    solution that assigns ``answer``, a hidden ``assert nm.exercises.check(id, answer)`` (which
+    nbval runs, proving the stored answer equals the solution's), and a recorded answer."""
+    from nnmath.exercise_tools import check_book_exercises
+
+    problems = check_book_exercises(ROOT / "book")
+    assert not problems, "\n".join(problems)
+
+
+def _figure_cells(nb: Path):
+    return [c for c in _cells(nb) if c["cell_type"] == "code"
+            and "remove-cell" not in c.get("metadata", {}).get("tags", [])
+            and re.search(r"plt\.show\(\)", _src(c))]
+
+
+@pytest.mark.parametrize("folder", sorted(CHAPTER_FOLDERS) + ["appendices"])
+def test_every_figure_is_numbered_captioned_described_and_cited(folder):
+    """A cell that draws a figure is a textbook figure: MyST-NB figure metadata with a name
+    (``fig-...``, unique in the book) and a caption, an image alt text that says what it shows
+    (a sentence, not a file name), one figure per cell, and a {numref} to it in the prose of
+    its chapter."""
+    nbs = CHAPTER_FOLDERS.get(folder) or sorted((BOOK / folder).glob("*.ipynb"))
+    prose = "\n".join(_src(c) for nb in nbs for c in _cells(nb) if c["cell_type"] == "markdown")
+    problems = []
+    for nb in nbs:
+        for c in _figure_cells(nb):
+            meta = c.get("metadata", {}).get("mystnb", {})
+            fig, alt = meta.get("figure", {}), meta.get("image", {}).get("alt", "")
+            first = _src(c).strip().splitlines()[0][:60]
+            where = f"{nb.name}: figure cell starting {first!r}"
+            if _src(c).count("plt.show()") > 1:
+                problems.append(f"{where}: shows {_src(c).count('plt.show()')} figures; one a cell")
+            if not re.fullmatch(r"fig-[a-z0-9]+(-[a-z0-9]+)*", fig.get("name", "")):
+                problems.append(f"{where}: no figure name fig-... (metadata mystnb.figure.name)")
+            if len(fig.get("caption", "").split()) < 5:
+                problems.append(f"{where}: no caption of a sentence (mystnb.figure.caption)")
+            if len(alt.split()) < 5 or re.search(r"\.(png|svg|jpe?g)\b", alt):
+                problems.append(f"{where}: no alt text of a sentence (mystnb.image.alt)")
+            if fig.get("name") and not re.search(r"\{numref\}`(?:[^`<]*<)?" + re.escape(
+                    fig["name"]) + ">?`", prose):
+                problems.append(f"{where}: {fig['name']} is never cited with {{numref}}")
+    assert not problems, "\n".join(problems)
+
+
+def test_figure_names_are_unique():
+    names = [c["metadata"]["mystnb"]["figure"]["name"] for nb in NOTEBOOKS for c in _cells(nb)
+             if c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name")]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})

@@ -96,6 +96,25 @@ BROKEN_IMAGES_JS = """
 """
 
 
+# Images a screen reader would announce badly (no alt, or a file name as alt), and figures without
+# a numbered caption.
+FIGURE_PROBLEMS_JS = r"""
+() => {
+  const main = document.querySelector('main') || document.body;
+  const badAlt = Array.from(main.querySelectorAll('img'))
+    .filter(img => !img.closest('.headerlink, .navbar-brand, .logo'))
+    .map(img => img.getAttribute('alt') || '')
+    .filter(alt => alt.trim().split(/\s+/).length < 3
+                   || /\.(png|svg|jpe?g|gif)\b|_images\//.test(alt))
+    .map(alt => alt.slice(0, 60));
+  const uncaptioned = Array.from(main.querySelectorAll('figure'))
+    .filter(f => !f.querySelector('figcaption .caption-number'))
+    .map(f => f.id || (f.querySelector('img') || {}).alt || '?');
+  return [badAlt, uncaptioned];
+}
+"""
+
+
 def test_root_redirects_to_the_book():
     if not (HTML / "index.html").is_file():
         skip_or_fail("the book is not built (_build/html/index.html missing): run `make book`")
@@ -132,6 +151,7 @@ def check_page(browser, site: str, page_path: str, screenshot: Path | None = Non
         page.screenshot(path=str(screenshot), full_page=True)
     raw_tex = page.evaluate(RAW_TEX_JS)
     broken = page.evaluate(BROKEN_IMAGES_JS)
+    bad_alt, uncaptioned = page.evaluate(FIGURE_PROBLEMS_JS)
     configured = os.environ.get("BOOK_REPOSITORY_URL", "").strip()
     foreign = [h for h in page.evaluate(HEADER_LINKS_JS)
                if not h.startswith((site, "javascript:", "#"))
@@ -151,6 +171,10 @@ def check_page(browser, site: str, page_path: str, screenshot: Path | None = Non
         problems.append(f"raw TeX visible (maths not typeset): {raw_tex[:3]}")
     if broken:
         problems.append(f"images that did not load: {broken[:5]}")
+    if bad_alt:
+        problems.append(f"images without a descriptive alt text: {bad_alt[:5]}")
+    if uncaptioned:
+        problems.append(f"figures without a numbered caption: {uncaptioned[:5]}")
     if foreign:
         problems.append("header links out of the book (not configured): "
                         f"{sorted(set(foreign))[:5]}")
@@ -169,7 +193,9 @@ BAD_PAGE = """<!doctype html><html><head><title>bad</title>
 <script src="https://cdn.invalid/lib.js"></script></head>
 <body><header><a href="https://github.invalid/nobody/nothing">Repository</a></header>
 <main><p>Raw maths: $$x^2$$ and \\(y\\)</p>
-<img src="missing.png" alt="missing"><script>console.error("boom")</script></main></body></html>
+<img src="missing.png" alt="missing"><script>console.error("boom")</script>
+<figure id="fig-x"><img src="data:image/png;base64,iVBORw0KGgo=" alt="../../_images/ab12.png">
+</figure></main></body></html>
 """
 
 
@@ -186,7 +212,9 @@ def test_the_check_catches_each_kind_of_problem(browser, tmp_path):
         server.shutdown()
     for expected in ("requests off this machine", "cdn.invalid", "failed loads", "missing.png",
                      "console errors", "boom", "raw TeX visible", "images that did not load",
-                     "header links out of the book", "github.invalid"):
+                     "header links out of the book", "github.invalid",
+                     "images without a descriptive alt text", "_images/ab12.png",
+                     "figures without a numbered caption", "fig-x"):
         assert expected in problems, f"{expected!r} not reported in: {problems}"
 
 
