@@ -11,6 +11,8 @@ from ._base import Demo
 __all__ = ["Demo"]
 # Chapter demo modules register their public functions below (one import line each).
 # isort: split
+from .approximation import approximation_demo  # noqa: E402,F401
+from .gradient_flow import gradient_flow_demo  # noqa: E402,F401
 from .maths import derivative_demo, gradient_descent_demo, matrix_transform_demo  # noqa: E402,F401
 from .optimizers import optimizer_comparison_demo  # noqa: E402,F401
 from .playground import mlp_playground  # noqa: E402,F401
