@@ -157,14 +157,15 @@ def test_mlp_frames_equal_library_fit():
     assert d.result["epochs"] == 4
 
 
-def test_play_beyond_the_per_change_budget():
-    """Frames are cheap, so Play trains past the budget that caps one control change."""
+def test_no_per_change_cap_and_play_continues():
+    """A control change trains to the epoch asked for (no cap), and Play continues from it."""
     d = playground.mlp_playground()
-    d.set(batch_size=1, epochs=3)
-    assert d.state["run"]["budget_epochs"] == 3 and d.message.value == ""
+    d.set(batch_size=1, epochs=12)  # 100 updates per epoch: 1200 updates in one change
+    assert d.result["epochs"] == 12 and d.message.value == ""
+    assert d.state["run"]["model"].t_ == 1200
     d.step()
     d.step()
-    assert d.result["epochs"] == 5 and d.message.value == ""
+    assert d.result["epochs"] == 14 and d.message.value == ""
 
 
 def test_control_change_recomputes_and_play_continues_from_it():
