@@ -171,3 +171,24 @@ def test_figure_names_are_unique():
     names = [c["metadata"]["mystnb"]["figure"]["name"] for nb in NOTEBOOKS for c in _cells(nb)
              if c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name")]
     assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
+
+
+def test_inline_maths_never_breaks_into_a_list_item():
+    """A line inside inline maths ($...$ over two lines) that starts with '+ ', '- ' or '* ' is
+    read by Markdown as a list item, which leaves the maths raw on the page."""
+    problems = []
+    for nb in NOTEBOOKS:
+        for i, c in enumerate(_cells(nb)):
+            if c["cell_type"] != "markdown":
+                continue
+            lines, open_inline = _src(c).split("\n"), False
+            for line in lines:
+                if open_inline and re.match(r"\s*[-+*]\s", line):
+                    problems.append(f"{nb.name} cell {i}: {line.strip()[:60]!r}")
+                if line.strip().startswith(("$$", "```", ":::")):
+                    open_inline = False
+                    continue
+                singles = len(re.findall(r"(?<![\\$])\$(?!\$)", line.replace("\\$", "")))
+                open_inline ^= singles % 2 == 1
+    assert not problems, "move the operator to the end of the previous line:\n" + \
+        "\n".join(problems)

@@ -28,6 +28,7 @@ import functools
 import html
 import http.server
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -41,7 +42,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 OUT = ROOT / "_build" / "pdf" / "book.pdf"
-COMBINED = "_book_print.html"  # written into the HTML folder, so relative paths resolve
+COMBINED = "book-print.html"  # written next to the PDF, not into the HTML book
 FRAMES_PER_DEMO = 4
 
 PRINT_CSS = """
@@ -146,8 +147,9 @@ def _demo_as_frames(soup, player) -> None:
     player.replace_with(box)
 
 
-def _rebase(url: str, page_dir: str, known: dict[str, str]) -> str:
-    """A page-relative URL as seen from the HTML root; links to book pages become anchors."""
+def _rebase(url: str, page_dir: str, known: dict[str, str], prefix: str = "") -> str:
+    """A page-relative URL as seen from ``prefix`` (the HTML root seen from the print
+    document); links to book pages become anchors."""
     if not url or url.startswith(("data:", "http:", "https:", "mailto:", "#", "javascript:")):
         return url
     path, _, frag = url.partition("#")
@@ -156,10 +158,10 @@ def _rebase(url: str, page_dir: str, known: dict[str, str]) -> str:
         page = target[:-5]
         if page in known:
             return f"#{frag}" if frag else f"#{known[page]}"
-    return target + (f"#{frag}" if frag else "")
+    return prefix + target + (f"#{frag}" if frag else "")
 
 
-def page_article(html_dir: Path, page: str, known: dict[str, str]):
+def page_article(html_dir: Path, page: str, known: dict[str, str], prefix: str = ""):
     """``(title, article html)`` of one built page, ready for the combined file."""
     soup = BeautifulSoup((html_dir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
     article = soup.select_one("article.bd-article") or soup.select_one("main") or soup.body
@@ -173,33 +175,36 @@ def page_article(html_dir: Path, page: str, known: dict[str, str]):
     page_dir = posixpath.dirname(page)
     for el in article.find_all(["img", "source"]):
         if el.get("src"):
-            el["src"] = _rebase(el["src"], page_dir, known)
+            el["src"] = _rebase(el["src"], page_dir, known, prefix)
     for el in article.find_all("a"):
         if el.get("href"):
-            el["href"] = _rebase(el["href"], page_dir, known)
+            el["href"] = _rebase(el["href"], page_dir, known, prefix)
     h1 = article.find("h1")
     title = h1.get_text(" ", strip=True).replace("#", "").strip() if h1 else page
     return title, str(article)
 
 
-def _head(html_dir: Path, sample_page: str) -> str:
+def _head(html_dir: Path, sample_page: str, prefix: str = "") -> str:
     """The stylesheets and the offline MathJax of a built page, as seen from the HTML root."""
     soup = BeautifulSoup((html_dir / f"{sample_page}.html").read_text(encoding="utf-8"),
                          "html.parser")
     page_dir = posixpath.dirname(sample_page)
     parts = []
     for link in soup.head.find_all("link", rel="stylesheet"):
-        parts.append(f'<link rel="stylesheet" href="{_rebase(link["href"], page_dir, {})}">')
+        href = _rebase(link["href"], page_dir, {}, prefix)
+        parts.append(f'<link rel="stylesheet" href="{href}">')
     for script in soup.head.find_all("script"):
         if script.get("src") and "mathjax" in script["src"].lower():
-            parts.append(f'<script defer src="{_rebase(script["src"], page_dir, {})}"></script>')
+            src = _rebase(script["src"], page_dir, {}, prefix)
+            parts.append(f'<script defer src="{src}"></script>')
         elif script.string and "MathJax" in script.string:
             parts.append(f"<script>{script.string}</script>")
     return "\n".join(parts)
 
 
-def combined_html(html_dir: Path, root: Path = ROOT) -> tuple[str, list[str]]:
-    """The print document and the chapter titles in it."""
+def combined_html(html_dir: Path, root: Path = ROOT, prefix: str = "") -> tuple[str, list[str]]:
+    """The print document and the chapter titles in it; ``prefix`` leads from the document's
+    folder to ``html_dir`` (e.g. ``"../html/"``)."""
     config = yaml.safe_load((root / "_config.yml").read_text())
     pages = [p for p in toc_pages(root) if (html_dir / f"{p[1]}.html").is_file()]
     missing = [p[1] for p in toc_pages(root) if p not in pages]
@@ -208,7 +213,7 @@ def combined_html(html_dir: Path, root: Path = ROOT) -> tuple[str, list[str]]:
     known = {p[1]: _slug(p[1]) for p in pages}
     body, toc, titles, last_part = [], [], [], None
     for caption, page, level in pages[1:]:   # the root page is the cover's text, not a chapter
-        title, article = page_article(html_dir, page, known)
+        title, article = page_article(html_dir, page, known, prefix)
         if caption != last_part:
             toc.append(f'<li class="part">{html.escape(caption)}</li>')
             last_part = caption
@@ -221,7 +226,7 @@ def combined_html(html_dir: Path, root: Path = ROOT) -> tuple[str, list[str]]:
     doc = f"""<!doctype html>
 <html lang="en" data-theme="light" data-mode="light"><head><meta charset="utf-8">
 <title>{html.escape(config["title"])}</title>
-{_head(html_dir, pages[1][1])}
+{_head(html_dir, pages[1][1], prefix)}
 <style>{PRINT_CSS}</style></head>
 <body><div class="bd-content"><div class="pdf-title"><h1>{html.escape(config["title"])}</h1>
 <p>{html.escape(config.get("author", ""))}</p><p>Printed from the HTML book, {today}</p></div>
@@ -246,13 +251,18 @@ def build_pdf(html_dir: Path = HTML, out: Path = OUT, root: Path = ROOT) -> Path
     """Print the book to ``out``; return its path."""
     from playwright.sync_api import sync_playwright
 
-    doc, _ = combined_html(html_dir, root)
-    (html_dir / COMBINED).write_text(doc, encoding="utf-8")
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    html_dir = html_dir.resolve()
+    served = Path(os.path.commonpath([html_dir, out.parent]))
+    prefix = os.path.relpath(html_dir, out.parent).replace(os.sep, "/") + "/"
+    doc, _ = combined_html(html_dir, root, prefix)
+    printed = out.parent / COMBINED
+    printed.write_text(doc, encoding="utf-8")
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         raise FileNotFoundError("make pdf prints with Debian's Chromium: apt-get install chromium")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    server, url = _serve(html_dir)
+    server, url = _serve(served)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium,
@@ -261,7 +271,8 @@ def build_pdf(html_dir: Path = HTML, out: Path = OUT, root: Path = ROOT) -> Path
             page = browser.new_page()
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
                 (url, "data:", "blob:")) else r.abort())
-            page.goto(f"{url}/{COMBINED}", wait_until="load", timeout=300_000)
+            page.goto(f"{url}/{printed.relative_to(served).as_posix()}", wait_until="load",
+                      timeout=300_000)
             page.wait_for_function("() => window.MathJax && MathJax.startup && "
                                    "MathJax.startup.promise", timeout=120_000)
             page.evaluate("() => MathJax.startup.promise")
@@ -276,7 +287,7 @@ def build_pdf(html_dir: Path = HTML, out: Path = OUT, root: Path = ROOT) -> Path
             browser.close()
     finally:
         server.shutdown()
-        (html_dir / COMBINED).unlink(missing_ok=True)
+        printed.unlink(missing_ok=True)
     return out
 
 
