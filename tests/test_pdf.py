@@ -1,6 +1,6 @@
 """The PDF edition (``make pdf``, book/_ext/book_pdf.py) holds the whole book.
 
-Checks ``_build/pdf/book.pdf``: it opens, has a page per 500 words of the HTML book or more (the
+Checks ``_build/pdf/book.pdf``: it opens, has a page per 500 words of prose or more (the
 text is not squeezed or cut), has a bookmark for every page of ``_toc.yml`` in order (its title,
 as in the HTML), and on a sample of its pages shows text, no raw TeX, and demos as frames.
 Marked ``pdf``; ``make test`` prints the PDF from its clean build first.
@@ -44,9 +44,7 @@ def _bookmarks(outline, depth=0):
         if isinstance(item, list):
             out += _bookmarks(item, depth + 1)
         else:
-            title = _norm(item.title)
-            half = len(title) // 2   # some Chromium versions repeat a heading's text
-            out.append((depth, title[:half] if title == title[:half] * 2 else title))
+            out.append((depth, _norm(item.title)))
     return out
 
 
@@ -56,18 +54,25 @@ def test_every_page_of_the_toc_is_a_bookmark_in_order(pdf):
     for _, page, _ in book_pdf.toc_pages()[1:]:
         title, _ = book_pdf.page_article(HTML, page, {})
         title = _norm(title)
-        hits = [i for i, t in enumerate(marks[at:], start=at) if t == title]
+        # Chromium drops the space where a long heading wraps: compare without spaces
+        hits = [i for i, t in enumerate(marks[at:], start=at)
+                if t.replace(" ", "") == title.replace(" ", "")]
         assert hits, f"{page}: {title!r} is not a bookmark after {marks[at - 1]!r}"
         at = hits[0] + 1
 
 
 def test_a_page_per_500_words(pdf):
+    """Words of prose: code and formulas are left out of the count (they take room on the page,
+    but the TeX source of a formula is not words a reader reads)."""
     from bs4 import BeautifulSoup
 
     words = 0
     for _, page, _ in book_pdf.toc_pages():
         _, article = book_pdf.page_article(HTML, page, {})
-        words += len(BeautifulSoup(article, "html.parser").get_text(" ").split())
+        soup = BeautifulSoup(article, "html.parser")
+        for el in soup.select("pre, code, .math, .highlight, script, style"):
+            el.decompose()
+        words += len(soup.get_text(" ").split())
     assert words > 20_000, f"only {words} words in the HTML book: is it built?"
     assert len(pdf.pages) >= words / 500, \
         f"{len(pdf.pages)} pages for {words} words: more than 500 words a page"

@@ -46,9 +46,16 @@ COMBINED = "book-print.html"  # written next to the PDF, not into the HTML book
 FRAMES_PER_DEMO = 4
 
 PRINT_CSS = """
-@page { size: A4; margin: 16mm 15mm 18mm 15mm; }
+@page { size: A4; margin: 20mm 20mm 22mm 20mm; }
 html, body { background: #fff !important; }
-body { font-size: 10pt; margin: 0; }
+body { font-size: 12pt; margin: 0; line-height: 1.7; color: #1d1d1f;
+  font-family: system-ui, "DejaVu Sans", sans-serif; }
+pre, code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.highlight, div.cell_output pre { background: #f6f7f9; padding: 2mm; border-radius: 1mm; }
+.admonition { border-left: 1mm solid #6b6f76; padding: 1mm 3mm; margin: 3mm 0;
+  background: #f6f7f9; }
+.admonition-title { font-weight: bold; }
+table { border-collapse: collapse; } td, th { border: 0.2mm solid #ccc; padding: 1mm 2mm; }
 .pdf-title { height: 240mm; display: flex; flex-direction: column; justify-content: center;
   text-align: center; break-after: page; }
 .pdf-title h1 { font-size: 28pt; margin-bottom: 8mm; }
@@ -59,7 +66,11 @@ body { font-size: 10pt; margin: 0; }
 .pdf-toc li.sub { padding-left: 8mm; font-size: 9.5pt; }
 .pdf-toc .part { font-weight: bold; margin-top: 5mm; }
 .pdf-page { break-before: page; }
-pre, .highlight pre { white-space: pre-wrap; word-break: break-word; font-size: 8.5pt; }
+pre, .highlight pre { white-space: pre-wrap; word-break: break-word; font-size: 10pt;
+  line-height: 1.5; }
+p { margin: 0 0 3mm; }
+h1 { font-size: 22pt; margin: 0 0 6mm; } h2 { font-size: 16pt; margin: 8mm 0 3mm; }
+h3 { font-size: 13pt; margin: 6mm 0 2mm; }
 img { max-width: 100%; height: auto; break-inside: avoid; }
 .cell_output, figure, .math, mjx-container[display="true"] { break-inside: avoid; }
 h1, h2, h3 { break-after: avoid; }
@@ -191,6 +202,8 @@ def _head(html_dir: Path, sample_page: str, prefix: str = "") -> str:
     page_dir = posixpath.dirname(sample_page)
     parts = []
     for link in soup.head.find_all("link", rel="stylesheet"):
+        if "pydata-sphinx-theme.css" in link["href"]:
+            continue  # its screen layout makes Chromium repeat every heading in the bookmarks
         href = _rebase(link["href"], page_dir, {}, prefix)
         parts.append(f'<link rel="stylesheet" href="{href}">')
     for script in soup.head.find_all("script"):
@@ -283,7 +296,7 @@ def build_pdf(html_dir: Path = HTML, out: Path = OUT, root: Path = ROOT) -> Path
             page.pdf(path=str(out), format="A4", print_background=True,
                      display_header_footer=True, header_template="<div></div>",
                      footer_template=FOOTER, outline=True, tagged=True,
-                     margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"})
+                     margin={"top": "20mm", "bottom": "22mm", "left": "20mm", "right": "20mm"})
             browser.close()
     finally:
         server.shutdown()
