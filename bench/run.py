@@ -4,7 +4,7 @@ Usage::
 
     python bench/run.py                      # everything (a few minutes)
     python bench/run.py --quick              # fewer repeats
-    python bench/run.py --only mlp,widgets   # some parts: mlp, widgets, play, book, memory
+    python bench/run.py --only mlp,widgets   # parts: mlp widgets play playground book memory
 
 The parts live in one module each (see bench/README.md). Every time is measured
 in this run, next to its reference, so the ratios mean something on any
@@ -27,7 +27,7 @@ pin_one_thread()  # before numpy is imported anywhere: one BLAS/OpenMP thread
 
 from common import Section, machine_summary, render, summary_table  # noqa: E402
 
-PARTS = ("mlp", "widgets", "play", "book", "memory")
+PARTS = ("mlp", "widgets", "play", "playground", "book", "memory")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -41,6 +41,9 @@ def run_part(name: str, quick: bool, shared: dict, keep: bool) -> Section:
     if name == "play":
         import play_fps
         return play_fps.run(quick)
+    if name == "playground":
+        import playground_frames
+        return playground_frames.run(quick)
     if name == "book":
         import book_build
         return book_build.run(quick, shared, keep=keep)
