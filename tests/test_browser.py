@@ -374,6 +374,16 @@ def test_text_contrast_in_both_themes(site, browser, page_path, theme):
                       "document.documentElement.dataset.mode = t; }", theme)
         page.wait_for_timeout(100)
         found = page.evaluate(CONTRAST_JS, CONTRAST_SELECTORS)
+        shown = page.evaluate("""() => {
+          const vis = sel => Array.from(document.querySelectorAll('main ' + sel))
+            .filter(i => i.offsetParent !== null);
+          const fig = vis('figure img');
+          return [vis('img.only-light').length, vis('img.only-dark').length,
+                  fig.map(i => i.alt).filter(a => !a).length,
+                  document.querySelectorAll('main figure:has(img.only-dark)').length,
+                  vis('figure figcaption').length,
+                  document.querySelectorAll('main figure').length];
+        }""")
         (SHOTS / "themes").mkdir(parents=True, exist_ok=True)
         name = Path(page_path).with_suffix("").name
         page.screenshot(path=str(SHOTS / "themes" / f"{name}-{theme}.png"), full_page=False)
@@ -386,3 +396,8 @@ def test_text_contrast_in_both_themes(site, browser, page_path, theme):
             assert needed in seen, f"no visible {needed!r} on {page_path}: the check saw {seen}"
     low = [f for f in found if f[1] < 4.5]
     assert not low, f"{theme} theme: contrast below 4.5:1 (selector, ratio, text): {low}"
+    light, dark, no_alt, paired, captions, figures = shown
+    # each figure with two versions shows the one of its theme; every caption stays visible
+    assert (light, dark) == ((paired, 0) if theme == "light" else (0, paired)), \
+        f"{theme} theme: {light} light and {dark} dark images shown for {paired} figure pairs"
+    assert captions == figures and no_alt == 0
