@@ -56,8 +56,9 @@ def small_book(tmp_path_factory):
     shutil.copy(ROOT / "_config.yml", root)
     shutil.copy(ROOT / "references.bib", root)
     (root / "book").mkdir()
-    shutil.copytree(ROOT / "book" / "_ext", root / "book" / "_ext",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("_ext", "_static"):
+        shutil.copytree(ROOT / "book" / folder, root / "book" / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     (root / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n"
                                    "  - file: book/good\n  - file: book/bad\n  - file: book/page\n")
     (root / "book" / "index.md").write_text("# A small book\n\nThree pages follow.\n")
