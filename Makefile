@@ -19,7 +19,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: book pdf pdf-print test lint unit nbval second-machine book-clean lab-test browser pdf-test lab bench clean venv
+.PHONY: book pdf pdf-print pdf-check test lint unit nbval second-machine book-clean lab-test browser pdf-test lab bench clean venv
 
 venv: $(STAMP)
 
@@ -95,12 +95,17 @@ pdf-print: $(STAMP)
 pdf-test: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider -m pdf
 
+# Print the PDF from the build and test it (beside the browser check in `make test`).
+pdf-check: $(STAMP)
+	$(BIN)/python book/_ext/book_pdf.py
+	$(BIN)/pytest tests -q -p no:cacheprovider -m pdf
+
 # The clean build and the JupyterLab test are independent and each keeps about one core busy, so they
-# run side by side; then the browser check reads the fresh build while the PDF is printed from it.
+# run side by side; then the browser check reads the fresh build while the PDF is printed from it
+# and tested.
 test: lint unit nbval second-machine
 	$(MAKE) --no-print-directory -j2 book-clean lab-test
-	$(MAKE) --no-print-directory -j2 browser pdf-print
-	$(MAKE) --no-print-directory pdf-test
+	$(MAKE) --no-print-directory -j2 browser pdf-check
 
 # JupyterLab on book/, with MyST rendered by jupyterlab-myst. As root (a container), Jupyter
 # refuses to start without --allow-root, so it is passed then and only then.

@@ -359,45 +359,51 @@ def _chapter_pages() -> list[str]:
             if p.split("/")[1][:2].isdigit() or p.endswith(("mistakes", "pytorch"))]
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+THEME_FIGURES_JS = """() => {
+  const vis = sel => Array.from(document.querySelectorAll('main ' + sel))
+    .filter(i => i.offsetParent !== null);
+  const fig = vis('figure img');
+  return [vis('img.only-light').length, vis('img.only-dark').length,
+          fig.map(i => i.alt).filter(a => !a).length,
+          document.querySelectorAll('main figure:has(img.only-dark)').length,
+          vis('figure figcaption').length,
+          document.querySelectorAll('main figure').length];
+}"""
+
+
 @pytest.mark.parametrize("page_path", _chapter_pages())
-def test_text_contrast_in_both_themes(site, browser, page_path, theme):
+def test_text_contrast_in_both_themes(site, browser, page_path):
     """Body text, notes and the players' labels keep WCAG AA contrast (4.5:1) in each theme,
-    computed from the rendered colours; one screenshot per chapter and theme is saved in
-    _build/screenshots/themes/ for a person to look at."""
+    computed from the rendered colours; each theme shows its own version of every paired figure
+    and every caption; one screenshot per chapter and theme is saved in
+    _build/screenshots/themes/ for a person to look at. (One page load, both themes.)"""
     if not (HTML / page_path).is_file():
         skip_or_fail(f"{page_path} is not built: run `make book`")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    results = {}
     try:
         page.goto(f"{site}/{page_path}", wait_until="load")
-        page.evaluate("t => { document.documentElement.dataset.theme = t; "
-                      "document.documentElement.dataset.mode = t; }", theme)
-        page.wait_for_timeout(100)
-        found = page.evaluate(CONTRAST_JS, CONTRAST_SELECTORS)
-        shown = page.evaluate("""() => {
-          const vis = sel => Array.from(document.querySelectorAll('main ' + sel))
-            .filter(i => i.offsetParent !== null);
-          const fig = vis('figure img');
-          return [vis('img.only-light').length, vis('img.only-dark').length,
-                  fig.map(i => i.alt).filter(a => !a).length,
-                  document.querySelectorAll('main figure:has(img.only-dark)').length,
-                  vis('figure figcaption').length,
-                  document.querySelectorAll('main figure').length];
-        }""")
-        (SHOTS / "themes").mkdir(parents=True, exist_ok=True)
-        name = Path(page_path).with_suffix("").name
-        page.screenshot(path=str(SHOTS / "themes" / f"{name}-{theme}.png"), full_page=False)
+        for theme in ("light", "dark"):
+            page.evaluate("t => { document.documentElement.dataset.theme = t; "
+                          "document.documentElement.dataset.mode = t; }", theme)
+            page.wait_for_timeout(100)
+            results[theme] = (page.evaluate(CONTRAST_JS, CONTRAST_SELECTORS),
+                              page.evaluate(THEME_FIGURES_JS))
+            (SHOTS / "themes").mkdir(parents=True, exist_ok=True)
+            name = Path(page_path).with_suffix("").name
+            page.screenshot(path=str(SHOTS / "themes" / f"{name}-{theme}.png"), full_page=False)
     finally:
         page.close()
-    seen = {sel for sel, _, _ in found}
-    assert "main p" in seen, f"no visible paragraph on {page_path}: the check saw {seen}"
-    if "linear-regression" in page_path:   # a page with recorded demos and their notes
-        for needed in (".nnmath-twin-note", ".nnmath-player-label"):
-            assert needed in seen, f"no visible {needed!r} on {page_path}: the check saw {seen}"
-    low = [f for f in found if f[1] < 4.5]
-    assert not low, f"{theme} theme: contrast below 4.5:1 (selector, ratio, text): {low}"
-    light, dark, no_alt, paired, captions, figures = shown
-    # each figure with two versions shows the one of its theme; every caption stays visible
-    assert (light, dark) == ((paired, 0) if theme == "light" else (0, paired)), \
-        f"{theme} theme: {light} light and {dark} dark images shown for {paired} figure pairs"
-    assert captions == figures and no_alt == 0
+    for theme, (found, shown) in results.items():
+        seen = {sel for sel, _, _ in found}
+        assert "main p" in seen, f"no visible paragraph on {page_path}: the check saw {seen}"
+        if "linear-regression" in page_path:   # a page with recorded demos and their notes
+            for needed in (".nnmath-twin-note", ".nnmath-player-label"):
+                assert needed in seen, f"no visible {needed!r} on {page_path}: saw {seen}"
+        low = [f for f in found if f[1] < 4.5]
+        assert not low, f"{theme} theme: contrast below 4.5:1 (selector, ratio, text): {low}"
+        light, dark, no_alt, paired, captions, figures = shown
+        # each figure with two versions shows the one of its theme; every caption stays visible
+        assert (light, dark) == ((paired, 0) if theme == "light" else (0, paired)), \
+            f"{theme} theme: {light} light and {dark} dark images shown for {paired} pairs"
+        assert captions == figures and no_alt == 0
