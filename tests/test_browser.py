@@ -9,15 +9,16 @@ Run after `make book` (``make test`` builds first). Marked ``browser``: ``pytest
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import chromium, skip_or_fail
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+from book_pdf import _serve  # noqa: E402  (a quiet local HTTP server for a folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -34,18 +35,6 @@ def _pages():
     skip = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
     return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
                   if not skip & set(p.relative_to(HTML).parts))
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def _serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="module")
