@@ -1,7 +1,9 @@
 # The book's commands. Each one creates or refreshes .venv from requirements.txt first.
-#   make book    build the HTML book (executes every notebook; fails on any warning or cell error)
+#   make book    build the HTML book, English and 中文 (executes every notebook once; fails on any
+#                warning, cell error or untranslated message)
 #   make test    lint, library tests, every notebook (nbval), both again as on another machine,
 #                a clean -W build, every notebook in real JupyterLab, browser check
+#   make po      update the Chinese edition's message catalogues (locales/) after the English changed
 #   make pdf     the whole book as one PDF, _build/pdf/book.pdf (builds the HTML book first)
 #   make lab     JupyterLab on the chapters, with live widgets
 #   make bench   benchmarks (print ratios against references measured in the same run)
@@ -19,7 +21,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: book pdf pdf-print pdf-check test lint unit nbval second-machine book-clean lab-test browser pdf-test lab bench clean venv
+.PHONY: po book pdf pdf-print pdf-check test lint unit nbval second-machine book-clean lab-test browser pdf-test lab bench clean venv
 
 venv: $(STAMP)
 
@@ -35,17 +37,27 @@ $(STAMP): requirements.txt pyproject.toml
 # so a failed build deletes Sphinx's saved environment: the next build then re-reads every page
 # (cached notebooks are not re-executed; a failing one is not cached, so it runs and fails again).
 # `make test` always builds from scratch.
+# The Chinese edition (book/_ext/zh_edition.py) is built after the English one, from the same
+# execution cache: no notebook runs twice. Both editions are always built, even when one fails.
 book: $(STAMP) _build/.nnmath-stamp
-	@$(BIN)/jupyter-book build . $(JB_ARGS) || { rm -f _build/.doctrees/environment.pickle; \
-	  echo "make book: the build failed (see the summary above). Every page was still built:"; \
-	  echo "  $(CURDIR)/_build/html/index.html. The next build re-reads every page."; \
-	  exit 1; }
-	@echo "The book is at $(CURDIR)/_build/html/index.html"
+	@status=0; \
+	$(BIN)/jupyter-book build . $(JB_ARGS) || { rm -f _build/.doctrees/environment.pickle; status=1; }; \
+	$(BIN)/python book/_ext/zh_edition.py build $(JB_ARGS) || { rm -f _build/.doctrees-zh/environment.pickle; status=1; }; \
+	if [ $$status -ne 0 ]; then \
+	  echo "make book: the build failed (see the summaries above). Every page was still built:"; \
+	  echo "  $(CURDIR)/_build/html/index.html and $(CURDIR)/_build/html/zh/index.html."; \
+	  echo "  The next build re-reads every page."; exit 1; fi
+	@echo "The book is at $(CURDIR)/_build/html/index.html (中文版: $(CURDIR)/_build/html/zh/index.html)"
+
+# After a change to the English prose: extract its messages again and update every catalogue in
+# locales/zh_CN/LC_MESSAGES (new messages empty, changed ones fuzzy); then write their Chinese.
+po: $(STAMP)
+	$(BIN)/python book/_ext/zh_edition.py po
 
 # The execution cache keys on each notebook's code, not on the library it imports: when
 # lib/nnmath changes, forget cached outputs and Sphinx's environment so every page re-runs.
 _build/.nnmath-stamp: $(shell find lib/nnmath -name '*.py')
-	rm -rf _build/.jupyter_cache _build/.doctrees
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/.doctrees-zh
 	@mkdir -p _build && touch $@
 
 lint: $(STAMP)
@@ -72,11 +84,13 @@ second-machine: $(STAMP)
 	  $(UNIT) -m "not browser and not lab and not build and not pdf"
 	$(BIN)/python tests/second_machine.py -- $(NBVAL)
 
-# A clean build: nothing cached, every notebook executed afresh. (Screenshots in _build/screenshots
+# A clean build of both editions: nothing cached, every notebook executed afresh (once). (Screenshots in _build/screenshots
 # are kept: the JupyterLab test may be writing there at the same time.)
 book-clean: $(STAMP)
-	rm -rf _build/html _build/.doctrees _build/.jupyter_cache _build/jupyter_execute
+	rm -rf _build/html _build/html-zh _build/.doctrees _build/.doctrees-zh _build/.jupyter_cache \
+	  _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(JB_ARGS) --all
+	$(BIN)/python book/_ext/zh_edition.py build $(JB_ARGS) --all
 
 # Every notebook run in real JupyterLab in headless Chromium, as a learner would (tests/test_jupyterlab.py).
 lab-test: $(STAMP)

@@ -176,7 +176,8 @@ def page_article(html_dir: Path, page: str, known: dict[str, str], prefix: str =
     """``(title, article html)`` of one built page, ready for the combined file."""
     soup = BeautifulSoup((html_dir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
     article = soup.select_one("article.bd-article") or soup.select_one("main") or soup.body
-    for sel in ("a.headerlink", ".solution", ".toggle-button", "button.copybtn", ".only-dark"):
+    for sel in ("a.headerlink", ".solution", ".toggle-button", "button.copybtn", ".only-dark",
+                ".nnmath-edition"):  # the link to the other language: the PDF is one edition
         for el in article.select(sel):
             el.decompose()
     for player in article.select(".nnmath-player"):

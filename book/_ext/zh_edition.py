@@ -1,0 +1,307 @@
+"""The Simplified Chinese edition (简体中文版): Sphinx's gettext machinery on the same notebooks.
+
+As a Sphinx extension (listed in ``_config.yml``) it
+
+- keeps display maths out of the message catalogues: an equation reads the same in both editions;
+- in the Chinese build (``language = zh_CN``), sets the labels that Sphinx's own catalogues do not
+  cover (book title, figure numbers, toggle hints, footer) and warns once per page about every
+  message that has no Chinese translation (empty, fuzzy or missing in the catalogue). Under
+  ``-W`` that fails the build, so a change to the English prose fails until its Chinese follows;
+- gives every page of each edition a visible link to the same page in the other.
+
+As a script it drives the two steps around the catalogues, which live in
+``locales/zh_CN/LC_MESSAGES/<page>.po``, one per page:
+
+    python book/_ext/zh_edition.py po                 # extract messages, update every .po
+    python book/_ext/zh_edition.py build [-n -W --keep-going]   # _build/html/zh/
+
+``build`` reads the notebooks' outputs from the execution cache the English build filled
+(``_build/.jupyter_cache``), so no notebook runs twice; it builds into ``_build/html-zh`` (its own
+doctrees in ``_build/.doctrees-zh``) and copies the result to ``_build/html/zh``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import sys
+from os import path
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.i18n import docname_to_domain
+from sphinx.util.nodes import extract_messages
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGE = "zh_CN"
+LOCALES = "locales"
+CJK = re.compile(r"[\u3400-\u9fff]")
+SUBDIR = "zh"  # the Chinese edition inside the English one: _build/html/zh/
+
+logger = logging.getLogger(__name__)
+
+# What Sphinx's, the theme's and the extensions' own catalogues leave in English.
+ZH_CONFIG = {
+    "project": "神经网络的数学",
+    "html_title": "神经网络的数学",
+    "numfig_format": {"figure": "图 %s", "table": "表 %s", "code-block": "代码 %s",
+                      "section": "第 %s 节"},
+    "togglebutton_hint": "点击显示",
+    "togglebutton_hint_hide": "点击隐藏",
+    "nb_code_prompt_show": "显示代码",
+    "nb_code_prompt_hide": "隐藏代码",
+}
+ZH_FOOTER = "离线构建：公式、插图和录制的演示都包含在页面之中。"
+
+
+def is_chinese(config) -> bool:
+    return str(config.language or "").replace("-", "_").lower().startswith("zh")
+
+
+class KeepEquations(SphinxTransform):
+    """Display maths is not prose: leave it out of the catalogues (before extraction and Locale)."""
+
+    default_priority = 5
+
+    def apply(self, **kwargs):
+        for node in self.document.findall(nodes.math_block):
+            node["translatable"] = False
+
+
+def _catalogue(env, docname: str) -> tuple[dict[str, str] | None, str]:
+    """The page's compiled Chinese messages (None when it has no catalogue), and its .po file."""
+    domain = docname_to_domain(docname, env.config.gettext_compact)
+    dirs = [path.join(env.srcdir, d) for d in env.config.locale_dirs]
+    catalog, has_catalog = init_locale(dirs, env.config.language, domain)
+    po = f"{LOCALES}/{LANGUAGE}/LC_MESSAGES/{domain}.po"
+    if not has_catalog:
+        return None, po
+    merged: dict[str, str] = {}
+    catalogues = [getattr(catalog, "_catalog", None)]
+    while (catalog := catalog._fallback) is not None:
+        catalogues.append(getattr(catalog, "_catalog", None))
+    for catalogue in filter(None, reversed(catalogues)):
+        merged |= catalogue
+    return merged, po
+
+
+def _report(env, po: str, missing: list[str], what: str) -> None:
+    if not missing:
+        return
+    shown = "; ".join(repr(m[:70] + ("…" if len(m) > 70 else "")) for m in missing[:4])
+    logger.warning("%d %s of this page have no Chinese translation (%s%s): run `make po`, then "
+                   "write the Chinese for every empty or fuzzy entry of %s (CONTRIBUTING.md, "
+                   "'The Chinese edition')", len(missing), what, shown,
+                   "; …" if len(missing) > 4 else "", po,
+                   location=env.docname, type="zh", subtype="untranslated")
+
+
+class ReportUntranslated(SphinxTransform):
+    """Just before Sphinx's Locale transform (priority 20): list what it cannot translate."""
+
+    default_priority = 19
+
+    def apply(self, **kwargs):
+        if not is_chinese(self.config):
+            return
+        merged, po = _catalogue(self.env, self.env.docname)
+        if merged is None:
+            logger.warning("the Chinese edition has no catalogue for this page: run `make po` and "
+                           "translate %s", po, location=self.env.docname, type="zh",
+                           subtype="untranslated")
+            return
+        _report(self.env, po, [msg for _, msg in extract_messages(self.document)
+                               if not merged.get(msg, "").strip()], "message(s)")
+
+
+class TranslateAltText(SphinxPostTransform):
+    """Figure descriptions (alt text) of notebook outputs.
+
+    MyST-NB turns outputs into images only after reading (its post-transform SelectMimeType,
+    priority 4), too late for Sphinx's Locale transform and its gettext builder. So `make po` adds
+    each notebook's ``mystnb.image.alt`` to the page's catalogue, and this translates it.
+    """
+
+    default_priority = 6
+
+    def run(self, **kwargs):
+        if not is_chinese(self.config):
+            return
+        merged, po = _catalogue(self.env, self.env.docname)
+        missing = []
+        for image in self.document.findall(nodes.image):
+            alt = image.get("alt")
+            if alt and merged is not None and merged.get(alt, "").strip():
+                image["alt"] = merged[alt]
+            elif alt and alt in _notebook_alts(self.env.doc2path(self.env.docname)):
+                missing.append(alt)
+        _report(self.env, po, missing, "figure description(s)")
+
+
+def _notebook_alts(source) -> list[str]:
+    """The alt texts a notebook's cells give their output images (``mystnb.image.alt``)."""
+    source = Path(source)
+    if source.suffix != ".ipynb" or not source.is_file():
+        return []
+    cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+    return [c["metadata"]["mystnb"]["image"]["alt"] for c in cells
+            if c.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")]
+
+
+def glossary_entries(glossary: Path) -> list[list[str]]:
+    """The names of each glossary entry: English names first, then the Chinese column's."""
+    entries, block, names = [], False, []
+    for line in glossary.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```{glossary}"):
+            block = True
+        elif block and line.startswith("```"):
+            block = False
+        elif block and line.strip() and not line.startswith(":"):
+            if not line[0].isspace():
+                names.append(line.strip())
+            elif names:
+                entries.append(names)
+                names = []
+    return entries
+
+
+def _search_terms(app, config) -> None:
+    """Sphinx indexes Chinese with jieba, whose dictionary does not know most of the book's
+    terms: 反向传播 would be cut into 反向 and 传播, and a search for the whole term found nothing.
+    The glossary's Chinese names become jieba's user dictionary, so each is also indexed whole."""
+    glossary = Path(app.srcdir) / "book" / "appendices" / "glossary.md"
+    if not glossary.is_file():
+        return
+    words = sorted({n for names in glossary_entries(glossary) for n in names
+                    if CJK.search(n) and " " not in n})
+    user_dict = Path(app.doctreedir) / "zh-search-terms.txt"
+    user_dict.parent.mkdir(parents=True, exist_ok=True)
+    user_dict.write_text("".join(f"{w} 100000\n" for w in words), encoding="utf-8")
+    config.html_search_options = {**(config.html_search_options or {}), "dict": str(user_dict)}
+
+
+def _chinese_config(app, config):
+    config.locale_dirs = [LOCALES]
+    config.gettext_compact = False
+    if not is_chinese(config):
+        return
+    for key, value in ZH_CONFIG.items():
+        setattr(config, key, value)
+    _search_terms(app, config)
+    options = dict(config.html_theme_options or {})
+    if options.get("extra_footer"):
+        options["extra_footer"] = ZH_FOOTER
+    config.html_theme_options = options
+
+
+def twin_href(pagename: str, chinese: bool) -> str:
+    """The relative address of the same page in the other edition (Chinese lives in zh/)."""
+    depth = pagename.count("/")
+    if chinese:
+        return "../" * (depth + 1) + pagename + ".html"
+    return "../" * depth + f"{SUBDIR}/" + pagename + ".html"
+
+
+def _twin_link(app, pagename, templatename, context, doctree):
+    chinese = is_chinese(app.config)
+    href = html.escape(twin_href(pagename, chinese))
+    lang, label, title = (("en", "English", "Read this page in English") if chinese else
+                          ("zh-CN", "中文", "阅读本页的简体中文版"))
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<link rel="alternate" hreflang="{lang}" href="{href}" />')
+    if "body" in context:
+        context["body"] = (
+            f'<p class="nnmath-edition"><a href="{href}" hreflang="{lang}" lang="{lang}" '
+            f'title="{title}">{label}</a></p>\n' + context["body"])
+
+
+def setup(app):
+    app.add_transform(KeepEquations)
+    app.add_transform(ReportUntranslated)
+    app.add_post_transform(TranslateAltText)
+    app.connect("config-inited", _chinese_config, priority=100)
+    app.connect("html-page-context", _twin_link)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# ------------------------------------------------------------------------------------------------
+# The command line: `make po` and the Chinese half of `make book`.
+
+def _build(outdir: Path, doctrees: Path, builder: str, overrides: dict, flags: list[str]) -> int:
+    from jupyter_book.sphinx import build_sphinx
+
+    overrides = {"external_toc_path": "_toc.yml", "latex_individualpages": False,
+                 # the outputs the English build cached: no notebook runs twice
+                 "nb_execution_cache_path": str(ROOT / "_build" / ".jupyter_cache"), **overrides}
+    if "-n" in flags:
+        overrides["nitpicky"] = True
+    return build_sphinx(str(ROOT), str(outdir), noconfig=True,
+                        path_config=str(ROOT / "_config.yml"),
+                        confoverrides=overrides, doctreedir=str(doctrees), builder=builder,
+                        warningiserror="-W" in flags, keep_going="--keep-going" in flags,
+                        freshenv="--all" in flags)
+
+
+def build(flags: list[str]) -> int:
+    """Build the Chinese edition; with ``--out DIR``, into DIR only (nothing copied)."""
+    scratch = None
+    if "--out" in flags:
+        scratch = Path(flags[flags.index("--out") + 1]).resolve()
+    base = scratch or ROOT / "_build"
+    out = base / "html-zh"
+    status = _build(out, base / ".doctrees-zh", "html", {"language": LANGUAGE}, flags)
+    target = ROOT / "_build" / "html" / SUBDIR
+    if scratch is None and out.is_dir():
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(out, target)
+        print(f"The Chinese edition is at {target / 'index.html'}")
+    return status
+
+
+def _add_alt_texts(pot_dir: Path) -> None:
+    """Put each notebook's figure descriptions into its page's template (see TranslateAltText)."""
+    from babel.messages.pofile import read_po, write_po
+
+    for pot in pot_dir.rglob("*.pot"):
+        notebook = ROOT / pot.relative_to(pot_dir).with_suffix(".ipynb")
+        alts = _notebook_alts(notebook)
+        if not alts:
+            continue
+        with open(pot, "rb") as f:
+            catalog = read_po(f)
+        where = (path.relpath(notebook, pot.parent), 0)
+        for alt in alts:
+            catalog.add(alt, locations=[where], auto_comments=["alt text: the figure described"])
+        with open(pot, "wb") as f:
+            write_po(f, catalog, width=100)
+
+
+def po() -> int:
+    from sphinx_intl import basic
+
+    pot = ROOT / "_build" / "gettext"
+    shutil.rmtree(pot, ignore_errors=True)
+    status = _build(pot, ROOT / "_build" / ".doctrees-gettext", "gettext", {}, ["--keep-going"])
+    if status:
+        return status
+    _add_alt_texts(pot)
+    basic.update(str(ROOT / LOCALES), str(pot), (LANGUAGE,), line_width=100, ignore_obsolete=True)
+    print(f"Catalogues updated in {ROOT / LOCALES / LANGUAGE / 'LC_MESSAGES'}: translate every "
+          "empty msgstr and every entry marked fuzzy (then delete its '#, fuzzy' line).")
+    return 0
+
+
+if __name__ == "__main__":
+    command, *rest = sys.argv[1:] or ["help"]
+    if command == "build":
+        sys.exit(build(rest))
+    if command == "po":
+        sys.exit(po())
+    sys.exit("usage: python book/_ext/zh_edition.py po | "
+             "build [-n] [-W] [--keep-going] [--all] [--out DIR]")
