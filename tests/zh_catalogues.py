@@ -122,7 +122,7 @@ def check_message(msgid: str, msgstr: str) -> list[str]:
 def check_catalogue(po_path: Path) -> list[str]:
     """Every problem of one .po file, each as 'file:line: message: problem'."""
     po_path = Path(po_path)
-    rel = po_path.relative_to(ROOT) if po_path.is_absolute() else po_path
+    rel = po_path.relative_to(ROOT) if po_path.is_relative_to(ROOT) else po_path
     with open(po_path, "rb") as f:
         catalog = read_po(f)
     problems = []
