@@ -93,7 +93,9 @@ FIGURE_PROBLEMS_JS = r"""
   const badAlt = Array.from(main.querySelectorAll('img'))
     .filter(img => !img.closest('.headerlink, .navbar-brand, .logo'))
     .map(img => img.getAttribute('alt') || '')
-    .filter(alt => alt.trim().split(/\s+/).length < 3
+    // three words, or six Chinese characters (Chinese puts no spaces between words)
+    .filter(alt => (alt.trim().split(/\s+/).length < 3
+                    && (alt.match(/[\u3400-\u9fff]/g) || []).length < 6)
                    || /\.(png|svg|jpe?g|gif)\b|_images\//.test(alt))
     .map(alt => alt.slice(0, 60));
   const uncaptioned = Array.from(main.querySelectorAll('figure'))
@@ -396,3 +398,61 @@ def test_text_contrast_in_both_themes(site, browser, page_path):
         assert (light, dark) == ((paired, 0) if theme == "light" else (0, paired)), \
             f"{theme} theme: {light} light and {dark} dark images shown for {paired} pairs"
         assert captions == figures and no_alt == 0
+
+
+# ------------------------------------------------------------------------------------------------
+# The Chinese edition (_build/html/zh/). Every page of it is also opened by test_page above.
+
+def _book_pages(html_dir: Path) -> list[str]:
+    return sorted(str(p.relative_to(html_dir)) for p in (html_dir / "book").rglob("*.html"))
+
+
+def test_every_page_links_to_its_twin_in_the_other_edition():
+    """Every chapter, appendix and front-matter page exists in both languages, and each has a
+    visible link at its top to the same page in the other."""
+    from bs4 import BeautifulSoup
+
+    zh = HTML / "zh"
+    if not (zh / "index.html").is_file():
+        skip_or_fail("the Chinese edition is not built (_build/html/zh/index.html): `make book`")
+    english, chinese = _book_pages(HTML), _book_pages(zh)
+    assert english == chinese and len(english) >= 26, set(english) ^ set(chinese)
+    for root, label, lang in ((HTML, "中文", "zh-CN"), (zh, "English", "en")):
+        for page in english:
+            soup = BeautifulSoup((root / page).read_text(encoding="utf-8"), "html.parser")
+            link = soup.select_one("main p.nnmath-edition a")
+            assert link is not None and link.get_text() == label, f"{root / page}: no twin link"
+            twin = (root / page).parent / link["href"]
+            other = zh if root == HTML else HTML
+            assert twin.resolve() == (other / page).resolve(), f"{root / page} -> {twin}"
+            assert soup.html["lang"] == ("zh-CN" if root == zh else "en")
+            assert link["hreflang"] == lang
+
+
+# One Chinese term from each chapter, and the folder of the chapter a search for it must find.
+CHINESE_SEARCHES = [("奇异值", "01-vectors-matrices"), ("链式法则", "02-derivatives"),
+                    ("大数定律", "03-probability"), ("岭回归", "04-linear-regression"),
+                    ("逻辑回归", "05-logistic-regression"), ("反向传播", "06-mlp"),
+                    ("批归一化", "07-training")]
+
+
+@pytest.mark.parametrize("term, chapter", CHINESE_SEARCHES)
+def test_a_chinese_search_finds_its_chapter(site, browser, term, chapter):
+    if not (HTML / "zh" / "search.html").is_file():
+        skip_or_fail("the Chinese edition is not built (_build/html/zh/search.html): `make book`")
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{site}/zh/search.html?q={term}", wait_until="load")
+        page.wait_for_function("() => { const s = document.getElementById('search-progress');"
+                               " return s && s.textContent.trim().length > 0"
+                               " && document.querySelectorAll('ul.search li').length > 0 }",
+                               timeout=30_000)
+        page.wait_for_timeout(300)
+        found = page.evaluate("() => Array.from(document.querySelectorAll('ul.search li a'))"
+                              ".map(a => a.getAttribute('href'))")
+    finally:
+        page.close()
+    assert any(f"book/{chapter}/" in h for h in found), f"{term}: found only {found[:10]}"
+    assert not errors, errors
