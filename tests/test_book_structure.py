@@ -192,3 +192,19 @@ def test_inline_maths_never_breaks_into_a_list_item():
                 open_inline ^= singles % 2 == 1
     assert not problems, "move the operator to the end of the previous line:\n" + \
         "\n".join(problems)
+
+
+def test_no_myst_role_inside_display_maths():
+    """A role such as {term}`warm-up` inside $$...$$ is not read by MyST: MathJax typesets it as
+    literal text (a search-and-replace once put one into a subscript)."""
+    display = re.compile(r"\$\$(.+?)\$\$|\\begin\{(\w+\*?)\}(.+?)\\end\{\2\}", re.S)
+    problems = []
+    for source in _sources():
+        texts = ([_src(c) for c in _cells(source) if c["cell_type"] == "markdown"]
+                 if source.suffix == ".ipynb" else [source.read_text(encoding="utf-8")])
+        for text in texts:
+            for match in display.finditer(text):
+                maths = match.group(1) or match.group(3) or ""
+                if re.search(r"\{[a-z:]+\}`", maths):
+                    problems.append(f"{source.relative_to(BOOK)}: {maths.strip()[:70]!r}")
+    assert not problems, "\n".join(problems)

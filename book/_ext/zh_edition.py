@@ -2,7 +2,8 @@
 
 As a Sphinx extension (listed in ``_config.yml``) it
 
-- keeps display maths out of the message catalogues: an equation reads the same in both editions;
+- keeps display maths and the text of cell outputs out of the message catalogues: they are shared
+  by both editions;
 - in the Chinese build (``language = zh_CN``), sets the labels that Sphinx's own catalogues do not
   cover (book title, figure numbers, toggle hints, footer) and warns once per page about every
   message that has no Chinese translation (empty, fuzzy or missing in the catalogue). Under
@@ -64,14 +65,32 @@ def is_chinese(config) -> bool:
     return str(config.language or "").replace("-", "_").lower().startswith("zh")
 
 
-class KeepEquations(SphinxTransform):
-    """Display maths is not prose: leave it out of the catalogues (before extraction and Locale)."""
+class KeepSharedParts(SphinxTransform):
+    """Display maths and the text of cell outputs are shared, not prose: leave them out of the
+    catalogues (runs before Sphinx extracts messages and before its Locale transform).
+
+    An output can depend on the machine (a Markdown output that names the installed PyTorch, for
+    one); translating it would make the Chinese build fail wherever it differs. Figure captions
+    from cell metadata sit in an output too, and they are prose: they stay translatable.
+    """
 
     default_priority = 5
 
     def apply(self, **kwargs):
         for node in self.document.findall(nodes.math_block):
             node["translatable"] = False
+        for output in self.document.findall(nodes.container):
+            if output.get("nb_element") != "cell_code_output":
+                continue
+            for node in output.findall(nodes.TextElement):
+                if not any(isinstance(a, (nodes.caption, nodes.legend)) for a in _lineage(node)):
+                    node["translatable"] = False
+
+
+def _lineage(node):
+    while node is not None:
+        yield node
+        node = node.parent
 
 
 def _catalogue(env, docname: str) -> tuple[dict[str, str] | None, str]:
@@ -222,7 +241,7 @@ def _twin_link(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    app.add_transform(KeepEquations)
+    app.add_transform(KeepSharedParts)
     app.add_transform(ReportUntranslated)
     app.add_post_transform(TranslateAltText)
     app.connect("config-inited", _chinese_config, priority=100)
