@@ -21,7 +21,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: po book pdf pdf-print pdf-check test lint unit nbval second-machine book-clean lab-test browser pdf-test lab bench clean venv
+.PHONY: po book pdf pdf-print pdf-check test lint unit nbval second-machine second-machine-unit book-clean lab-test browser pdf-test lab bench clean venv
 
 venv: $(STAMP)
 
@@ -79,17 +79,23 @@ nbval: $(STAMP)
 # OPENBLAS_L2_SIZE set in the environment is kept). A check that holds only for one CPU's rounding
 # fails here. The book-building test is not repeated: it checks the build, not the numbers; and
 # hypothesis draws its quick local number of examples (the first run already used CI's larger one).
-second-machine: $(STAMP)
-	HYPOTHESIS_PROFILE=book $(BIN)/python tests/second_machine.py -- \
-	  $(UNIT) -m "not browser and not lab and not build and not pdf"
-	$(BIN)/python tests/second_machine.py -- $(NBVAL)
+SECOND_MACHINE := $(BIN)/python tests/second_machine.py --
+second-machine: second-machine-unit
+	$(SECOND_MACHINE) $(NBVAL)
 
-# A clean build of both editions: nothing cached, every notebook executed afresh (once). (Screenshots in _build/screenshots
-# are kept: the JupyterLab test may be writing there at the same time.)
+second-machine-unit: $(STAMP)
+	HYPOTHESIS_PROFILE=book $(SECOND_MACHINE) \
+	  $(UNIT) -m "not browser and not lab and not build and not pdf"
+
+# A clean build of both editions: nothing cached, every notebook executed afresh, once. (Screenshots
+# in _build/screenshots are kept: the JupyterLab test may be writing there at the same time.)
+# BUILD_AS runs the build's notebooks under another command: `make test` executes them as the
+# second machine computes, so the build is also that machine's run of every notebook.
+BUILD_AS ?=
 book-clean: $(STAMP)
 	rm -rf _build/html _build/html-zh _build/.doctrees _build/.doctrees-zh _build/.jupyter_cache \
 	  _build/jupyter_execute
-	$(BIN)/jupyter-book build . $(JB_ARGS) --all
+	$(BUILD_AS) $(BIN)/jupyter-book build . $(JB_ARGS) --all
 	$(BIN)/python book/_ext/zh_edition.py build $(JB_ARGS) --all
 
 # Every notebook run in real JupyterLab in headless Chromium, as a learner would (tests/test_jupyterlab.py).
@@ -117,8 +123,10 @@ pdf-check: $(STAMP)
 # The clean build and the JupyterLab test are independent and each keeps about one core busy, so they
 # run side by side; then the browser check reads the fresh build while the PDF is printed from it
 # and tested.
-test: lint unit nbval second-machine
-	$(MAKE) --no-print-directory -j2 book-clean lab-test
+# Every notebook runs once as this machine computes (nbval), and once as another machine does, in
+# the clean build (BUILD_AS): a failing cell fails the build as it fails nbval.
+test: lint unit nbval second-machine-unit
+	$(MAKE) --no-print-directory -j2 book-clean lab-test BUILD_AS="$(SECOND_MACHINE)"
 	$(MAKE) --no-print-directory -j2 browser pdf-check
 
 # JupyterLab on book/, with MyST rendered by jupyterlab-myst. As root (a container), Jupyter

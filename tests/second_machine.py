@@ -1,8 +1,8 @@
 """Run a command as if on another machine: another OpenBLAS kernel and NumPy's baseline SIMD only.
 
 ``make test`` runs the unit tests and every notebook twice: once as this machine computes, and once
-through this script, so that an assertion which holds only for one CPU's rounding fails here and
-not on a reader's machine. Usage::
+through this script (the notebooks in the clean build of the book), so that an assertion which
+holds only for one CPU's rounding fails here and not on a reader's machine. Usage::
 
     python tests/second_machine.py [--print] [-- command args...]
 
