@@ -72,6 +72,10 @@ class KeepSharedParts(SphinxTransform):
     An output can depend on the machine (a Markdown output that names the installed PyTorch, for
     one); translating it would make the Chinese build fail wherever it differs. Figure captions
     from cell metadata sit in an output too, and they are prose: they stay translatable.
+
+    An exercise's title node reads "Exercise★ Title" (sphinx-exercise's label, which its own
+    catalogue translates, and the title as a subtitle node); a solution's reads "Solution to".
+    Only the subtitle is the book's prose: it becomes the message.
     """
 
     default_priority = 5
@@ -85,6 +89,17 @@ class KeepSharedParts(SphinxTransform):
             for node in output.findall(nodes.TextElement):
                 if not any(isinstance(a, (nodes.caption, nodes.legend)) for a in _lineage(node)):
                     node["translatable"] = False
+        for title in self.document.findall(nodes.title):
+            kind = type(title).__name__
+            if kind not in ("exercise_title", "solution_title"):
+                continue
+            title["translatable"] = False
+            for subtitle in title.findall(nodes.subtitle):
+                # (Sphinx fills in titles' source only later, at priority 10)
+                subtitle.source = title.source or self.document["source"]
+                subtitle.line = title.line or title.parent.line
+                subtitle.rawsource = subtitle.astext()
+                subtitle["translatable"] = True
 
 
 def _lineage(node):
@@ -205,6 +220,19 @@ def _search_terms(app, config) -> None:
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(user_dict)}
 
 
+def _translated_exercises(app, doctree):
+    """sphinx-exercise titles each solution from a copy of its exercise taken while parsing,
+    before the translation: give it the translated exercise instead."""
+    registry = getattr(app.env, "sphinx_exercise_registry", None)
+    if not registry or not is_chinese(app.config):
+        return
+    for node in doctree.findall(nodes.Element):
+        label = node.get("label")
+        if (type(node).__name__.startswith("exercise_") and label in registry
+                and registry[label].get("docname") == app.env.docname):
+            registry[label]["node"] = node.deepcopy()
+
+
 def _chinese_config(app, config):
     config.locale_dirs = [LOCALES]
     config.gettext_compact = False
@@ -246,6 +274,7 @@ def setup(app):
     app.add_post_transform(TranslateAltText)
     app.connect("config-inited", _chinese_config, priority=100)
     app.connect("html-page-context", _twin_link)
+    app.connect("doctree-read", _translated_exercises)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -283,20 +312,38 @@ def build(flags: list[str]) -> int:
     return status
 
 
-def _add_alt_texts(pot_dir: Path) -> None:
-    """Put each notebook's figure descriptions into its page's template (see TranslateAltText)."""
+EXERCISE = re.compile(r"^\s*(?:`{3,}|:{3,})\{exercise\}[ \t]*(\S.*?)\s*$", re.M)
+
+
+def _late_messages(notebook: Path) -> list[tuple[str, str]]:
+    """Messages of a page that Sphinx's gettext builder cannot see, with a note for translators:
+    the figure descriptions of notebook outputs (see TranslateAltText), and exercise titles
+    (sphinx-exercise rebuilds each exercise's title after reading, and only the rebuilt title
+    reaches the builder; KeepSharedParts makes the title itself the message)."""
+    messages = [(alt, "alt text: the figure described") for alt in _notebook_alts(notebook)]
+    if notebook.is_file():
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "markdown":
+                source = "".join(cell["source"])
+                messages += [(t, "exercise title") for t in EXERCISE.findall(source)]
+    return messages
+
+
+def _add_late_messages(pot_dir: Path) -> None:
+    """Put those messages into each page's template."""
     from babel.messages.pofile import read_po, write_po
 
     for pot in pot_dir.rglob("*.pot"):
         notebook = ROOT / pot.relative_to(pot_dir).with_suffix(".ipynb")
-        alts = _notebook_alts(notebook)
-        if not alts:
+        messages = _late_messages(notebook)
+        if not messages:
             continue
         with open(pot, "rb") as f:
             catalog = read_po(f)
         where = (path.relpath(notebook, pot.parent), 0)
-        for alt in alts:
-            catalog.add(alt, locations=[where], auto_comments=["alt text: the figure described"])
+        for text, note in messages:
+            catalog.add(text, locations=[where], auto_comments=[note])
         with open(pot, "wb") as f:
             write_po(f, catalog, width=100)
 
@@ -309,7 +356,7 @@ def po() -> int:
     status = _build(pot, ROOT / "_build" / ".doctrees-gettext", "gettext", {}, ["--keep-going"])
     if status:
         return status
-    _add_alt_texts(pot)
+    _add_late_messages(pot)
     basic.update(str(ROOT / LOCALES), str(pot), (LANGUAGE,), line_width=100, ignore_obsolete=True)
     print(f"Catalogues updated in {ROOT / LOCALES / LANGUAGE / 'LC_MESSAGES'}: translate every "
           "empty msgstr and every entry marked fuzzy (then delete its '#, fuzzy' line).")

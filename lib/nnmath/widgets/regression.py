@@ -291,7 +291,7 @@ class LogisticRegressionDemo(Demo):
             "epochs": widgets.IntSlider(value=60, min=0, max=300, description="epochs",
                                         style=style, continuous_update=False),
             "l2": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01,
-                                      description="L2 strength λ", style=style,
+                                      description="L2 strength α", style=style,
                                       continuous_update=False),
             "separation": widgets.FloatSlider(value=2.5, min=0.0, max=5.0, step=0.1,
                                               description="separation", style=style,
