@@ -96,6 +96,13 @@ def test_each_check_catches_its_mistake(broken, complaint):
     assert any(complaint in p for p in problems), problems
 
 
+def test_a_translation_that_is_not_one_paragraph_is_caught():
+    """Sphinx drops such a translation without a word: the heading stays English."""
+    heading = "1. Gradient ascent by a sign error"
+    assert any("one paragraph" in p for p in check_message(heading, "1. 符号错误导致梯度上升"))
+    assert check_message(heading, "1\\. 符号错误导致梯度上升") == []
+
+
 def test_empty_fuzzy_and_obsolete_entries_are_reported(tmp_path):
     po = tmp_path / "page.po"
     po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'

@@ -97,10 +97,21 @@ def _term_problems(english: dict, chinese: dict) -> list[str]:
     return problems
 
 
+def one_paragraph(text: str) -> bool:
+    """Whether MyST reads ``text`` as a single paragraph. Sphinx silently drops a translation
+    that is anything else (a list, a heading, a table): "1. 标题" is read as a numbered list."""
+    blocks = [t.type for t in _parser().parse(text) if t.level == 0]
+    return blocks == ["paragraph_open", "paragraph_close"]
+
+
 def check_message(msgid: str, msgstr: str) -> list[str]:
     """Problems with one translated message (empty list: fine)."""
     english, chinese = markup(msgid), markup(msgstr)
     problems = []
+    if msgstr != msgid and not one_paragraph(msgstr):
+        problems.append("MyST does not read this Chinese as one paragraph, so Sphinx would "
+                        "silently show the English instead: escape a leading '1.' as '1\\.', "
+                        "'-' or '#' as '\\-' or '\\#'")
     for kind, label in (("math", "inline maths"), ("code", "code"), ("link", "link targets")):
         if english[kind] != chinese[kind]:
             lost = list((english[kind] - chinese[kind]).elements())
