@@ -89,6 +89,9 @@ class KeepSharedParts(SphinxTransform):
             for node in output.findall(nodes.TextElement):
                 if not any(isinstance(a, (nodes.caption, nodes.legend)) for a in _lineage(node)):
                     node["translatable"] = False
+        # the titles as written (with their $maths$), by their text as parsed
+        written = {_plain(t): t for t, note in _late_messages(Path(self.document["source"]))
+                   if note == "exercise title"}
         for title in self.document.findall(nodes.title):
             kind = type(title).__name__
             if kind not in ("exercise_title", "solution_title"):
@@ -98,8 +101,13 @@ class KeepSharedParts(SphinxTransform):
                 # (Sphinx fills in titles' source only later, at priority 10)
                 subtitle.source = title.source or self.document["source"]
                 subtitle.line = title.line or title.parent.line
-                subtitle.rawsource = subtitle.astext()
+                subtitle.rawsource = written.get(subtitle.astext(), subtitle.astext())
                 subtitle["translatable"] = True
+
+
+def _plain(title: str) -> str:
+    """A title's text as docutils gives it back: inline maths without its dollars."""
+    return re.sub(r"\$([^$]+)\$", r"\1", title)
 
 
 def _lineage(node):
@@ -321,13 +329,14 @@ def _late_messages(notebook: Path) -> list[tuple[str, str]]:
     (sphinx-exercise rebuilds each exercise's title after reading, and only the rebuilt title
     reaches the builder; KeepSharedParts makes the title itself the message)."""
     messages = [(alt, "alt text: the figure described") for alt in _notebook_alts(notebook)]
-    if notebook.is_file():
+    if notebook.suffix == ".ipynb" and notebook.is_file():
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-        for cell in cells:
-            if cell["cell_type"] == "markdown":
-                source = "".join(cell["source"])
-                messages += [(t, "exercise title") for t in EXERCISE.findall(source)]
-    return messages
+        texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    elif notebook.is_file():
+        texts = [notebook.read_text(encoding="utf-8")]
+    else:
+        texts = []
+    return messages + [(t, "exercise title") for text in texts for t in EXERCISE.findall(text)]
 
 
 def _add_late_messages(pot_dir: Path) -> None:
