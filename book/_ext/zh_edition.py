@@ -59,6 +59,21 @@ ZH_CONFIG = {
     "nb_code_prompt_hide": "隐藏代码",
 }
 ZH_FOOTER = "离线构建：公式、插图和录制的演示都包含在页面之中。"
+# The theme's words its own Chinese catalogues leave out (or give in Taiwanese usage), and the ones
+# its templates write without a catalogue; replaced in the Chinese pages after they are written.
+ZH_THEME = {
+    'placeholder="Search this book..."': 'placeholder="搜索本书……"',
+    'aria-label="Search this book..."': 'aria-label="搜索本书"',
+    'aria-label="Main"': 'aria-label="主导航"',
+    'aria-label="Page"': 'aria-label="本页"',
+    '"Toggle primary sidebar"': '"显示或隐藏目录栏"',
+    '"Toggle secondary sidebar"': '"显示或隐藏本页目录"',
+    '"Color mode"': '"颜色模式"',
+    '"System Settings"': '"跟随系统设置"',
+    "列印成 PDF": "打印为 PDF",
+    "© Copyright ": "© 版权所有 ",
+    "The nnmath authors": "nnmath 作者团队",
+}
 
 
 def is_chinese(config) -> bool:
@@ -241,6 +256,38 @@ def _translated_exercises(app, doctree):
             registry[label]["node"] = node.deepcopy()
 
 
+def _chinese_theme(app, exception):
+    """Finish the Chinese pages: the theme's words above, and the table of contents' part
+    captions ("Chapters"), which sphinx-external-toc adds after Sphinx has translated the page."""
+    if exception or not is_chinese(app.config) or app.builder.format != "html":
+        return
+    merged, _ = _catalogue(app.env, app.config.root_doc)
+    words = dict(ZH_THEME)
+    for caption in _toc_captions(Path(app.srcdir) / app.config.external_toc_path):
+        if merged and merged.get(caption, "").strip():
+            words[f'<span class="caption-text">{caption}</span>'] = (
+                f'<span class="caption-text">{merged[caption]}</span>')
+        else:
+            logger.warning("the table of contents' caption %r has no Chinese translation in %s",
+                           caption, _catalogue(app.env, app.config.root_doc)[1],
+                           type="zh", subtype="untranslated")
+    for page in Path(app.outdir).rglob("*.html"):
+        text = original = page.read_text(encoding="utf-8")
+        for english, chinese in words.items():
+            text = text.replace(english, chinese)
+        if text != original:
+            page.write_text(text, encoding="utf-8")
+
+
+def _toc_captions(toc: Path) -> list[str]:
+    import yaml
+
+    if not toc.is_file():
+        return []
+    return [part["caption"] for part in yaml.safe_load(toc.read_text()).get("parts", [])
+            if part.get("caption")]
+
+
 def _chinese_config(app, config):
     config.locale_dirs = [LOCALES]
     config.gettext_compact = False
@@ -283,6 +330,7 @@ def setup(app):
     app.connect("config-inited", _chinese_config, priority=100)
     app.connect("html-page-context", _twin_link)
     app.connect("doctree-read", _translated_exercises)
+    app.connect("build-finished", _chinese_theme)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
