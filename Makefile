@@ -102,8 +102,9 @@ book-clean: $(STAMP)
 lab-test: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider -m lab
 
+# Two browsers at a time: while the PDF prints beside it, and after, both cores stay busy.
 browser: $(STAMP)
-	$(BIN)/pytest tests -q -p no:cacheprovider -m browser
+	$(BIN)/pytest tests -q -p no:cacheprovider -m browser -n 2
 
 # The PDF edition, printed from the HTML book by headless Chromium (book/_ext/book_pdf.py).
 pdf: book
