@@ -4,10 +4,14 @@ As a Sphinx extension (listed in ``_config.yml``) it
 
 - keeps display maths and the text of cell outputs out of the message catalogues: they are shared
   by both editions;
-- in the Chinese build (``language = zh_CN``), sets the labels that Sphinx's own catalogues do not
-  cover (book title, figure numbers, toggle hints, footer) and warns once per page about every
-  message that has no Chinese translation (empty, fuzzy or missing in the catalogue). Under
-  ``-W`` that fails the build, so a change to the English prose fails until its Chinese follows;
+- makes the parts Sphinx's gettext cannot see translatable too: exercise titles, the figure
+  descriptions (alt text) of notebook outputs, the table of contents' part captions;
+- in the Chinese build (``language = zh_CN``), sets the labels that Sphinx's, the theme's and the
+  extensions' own catalogues do not cover (book title, figure numbers, toggle hints, footer,
+  header buttons) and warns once per page about every message that has no Chinese translation
+  (empty, fuzzy or missing in the catalogue). Under ``-W`` that fails the build, so a change to
+  the English prose fails until its Chinese follows;
+- gives jieba, which indexes the Chinese pages for search, the glossary's Chinese terms;
 - gives every page of each edition a visible link to the same page in the other.
 
 As a script it drives the two steps around the catalogues, which live in
