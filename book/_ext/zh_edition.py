@@ -232,6 +232,26 @@ def glossary_entries(glossary: Path) -> list[list[str]]:
     return entries
 
 
+class _TermSet(set):
+    def extend(self, items):
+        self.update(items)
+
+
+def _faster_chinese_search() -> None:
+    """Sphinx 7.4's Chinese indexer keeps every Latin word it has split off, repeats included, in
+    a list, and looks each word it stems up in that list: quadratic in the size of the book,
+    about a third of the Chinese build. The same lookup in a set gives the same index."""
+    from sphinx.search import languages
+    from sphinx.search.zh import SearchChinese
+
+    class SearchChineseSet(SearchChinese):
+        def init(self, options):
+            super().init(options)
+            self.latin_terms = _TermSet()
+
+    languages["zh"] = SearchChineseSet
+
+
 def _search_terms(app, config) -> None:
     """Sphinx indexes Chinese with jieba, whose dictionary does not know most of the book's
     terms: 反向传播 would be cut into 反向 and 传播, and a search for the whole term found nothing.
@@ -300,6 +320,7 @@ def _chinese_config(app, config):
     for key, value in ZH_CONFIG.items():
         setattr(config, key, value)
     _search_terms(app, config)
+    _faster_chinese_search()
     options = dict(config.html_theme_options or {})
     if options.get("extra_footer"):
         options["extra_footer"] = ZH_FOOTER
