@@ -280,6 +280,9 @@ def _translated_exercises(app, doctree):
             registry[label]["node"] = node.deepcopy()
 
 
+EXERCISE_TITLE = re.compile(r'(<p class="admonition-title">.*?) ?\((★.*?)\)(</a>)?</p>')
+
+
 def _chinese_theme(app, exception):
     """Finish the Chinese pages: the theme's words above, and the table of contents' part
     captions ("Chapters"), which sphinx-external-toc adds after Sphinx has translated the page."""
@@ -299,6 +302,8 @@ def _chinese_theme(app, exception):
         text = original = page.read_text(encoding="utf-8")
         for english, chinese in words.items():
             text = text.replace(english, chinese)
+        # sphinx-exercise writes "练习 6.1 (★ 标题)": Chinese puts the title in full-width brackets
+        text = EXERCISE_TITLE.sub(r"\1（\2）\3</p>", text)
         if text != original:
             page.write_text(text, encoding="utf-8")
 
