@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import chromium, skip_or_fail
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
-from book_pdf import _serve  # noqa: E402  (a quiet local HTTP server for a folder)
+from book_pdf import RAW_TEX_JS, _serve  # noqa: E402  (and a quiet local HTTP server)
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -52,22 +52,6 @@ def browser():
     with chromium() as b:
         yield b
 
-
-RAW_TEX_JS = r"""
-() => {
-  const main = document.querySelector('main') || document.body;
-  const clone = main.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea')
-       .forEach(e => e.remove());
-  const text = clone.innerText;
-  const hits = [];
-  for (const pat of ['$$', '\\(', '\\[', '\\begin{', '\\frac', '\\mathbf']) {
-    const i = text.indexOf(pat);
-    if (i >= 0) hits.push(text.slice(Math.max(0, i - 40), i + 40));
-  }
-  return hits;
-}
-"""
 
 # Links in the page header (theme buttons, navbar). Each must stay inside the book, or be the
 # repository the user configured with BOOK_REPOSITORY_URL: no invented link to a page that does not
@@ -146,7 +130,7 @@ def check_page(browser, site: str, page_path: str, screenshot: Path | None = Non
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=full_page)
-    raw_tex = page.evaluate(RAW_TEX_JS)
+    raw_tex = page.evaluate(RAW_TEX_JS, "main")
     broken = page.evaluate(BROKEN_IMAGES_JS)
     bad_alt, uncaptioned = page.evaluate(FIGURE_PROBLEMS_JS)
     configured = os.environ.get("BOOK_REPOSITORY_URL", "").strip()

@@ -83,9 +83,11 @@ a { color: inherit; text-decoration: none; }
 """
 
 # Raw TeX left in the prose (outside code) after MathJax ran: the same check as the browser test.
+# TeX that MathJax left untypeset, in the element ``root`` selects (default: the whole body).
+# (tests/test_browser.py runs it on each page's main.)
 RAW_TEX_JS = r"""
-() => {
-  const clone = document.body.cloneNode(true);
+(root) => {
+  const clone = ((root && document.querySelector(root)) || document.body).cloneNode(true);
   clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight, textarea')
        .forEach(e => e.remove());
   const text = clone.innerText, hits = [];
