@@ -92,6 +92,17 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+def copy_book_frame(root: Path) -> None:
+    """Copy the book's configuration, bibliography, local extensions and styles into ``root``, so
+    that a small test book there builds exactly as the real one does."""
+    book = Path(__file__).resolve().parents[1]
+    shutil.copy(book / "_config.yml", root)
+    shutil.copy(book / "references.bib", root)
+    for folder in ("_ext", "_static"):
+        shutil.copytree(book / "book" / folder, root / "book" / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+
+
 # Headless Chromium as the browser tests and the JupyterLab test start it: Debian's chromium, with
 # the flags that keep it off the network (this machine has none; see the env notes).
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,7 +10,6 @@ the same build pass.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import nbformat
 import pytest
 
 from book._ext.build_report import describe
+from tests.conftest import copy_book_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -53,12 +53,7 @@ def small_book(tmp_path_factory):
     if not JUPYTER_BOOK.exists():
         pytest.skip("jupyter-book is not installed next to this Python")
     root = tmp_path_factory.mktemp("book")
-    shutil.copy(ROOT / "_config.yml", root)
-    shutil.copy(ROOT / "references.bib", root)
-    (root / "book").mkdir()
-    for folder in ("_ext", "_static"):
-        shutil.copytree(ROOT / "book" / folder, root / "book" / folder,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    copy_book_frame(root)
     (root / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n"
                                    "  - file: book/good\n  - file: book/bad\n  - file: book/page\n")
     (root / "book" / "index.md").write_text("# A small book\n\nThree pages follow.\n")

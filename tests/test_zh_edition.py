@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po, write_po
 
+from tests.conftest import copy_book_frame
 from tests.zh_catalogues import LOCALE_DIR, ROOT, check_catalogue, check_message
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -161,12 +161,8 @@ ZH = {"A small book": "一本小书", "Two pages follow.": "后面有两页。",
 @pytest.fixture(scope="module")
 def small_book(tmp_path_factory):
     root = tmp_path_factory.mktemp("zhbook")
-    shutil.copy(ROOT / "_config.yml", root)
-    shutil.copy(ROOT / "references.bib", root)
+    copy_book_frame(root)
     (root / "book" / "appendices").mkdir(parents=True)
-    for folder in ("_ext", "_static"):
-        shutil.copytree(ROOT / "book" / folder, root / "book" / folder,
-                        ignore=shutil.ignore_patterns("__pycache__"))
     (root / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n"
                                    "  - file: book/appendices/glossary\n  - file: book/plot\n")
     (root / "book" / "index.md").write_text("# A small book\n\nTwo pages follow.\n")

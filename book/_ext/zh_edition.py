@@ -195,22 +195,30 @@ class TranslateAltText(SphinxPostTransform):
         if not is_chinese(self.config):
             return
         merged, po = _catalogue(self.env, self.env.docname)
+        described = set(_notebook_alts(_cells(self.env.doc2path(self.env.docname))))
         missing = []
         for image in self.document.findall(nodes.image):
             alt = image.get("alt")
             if alt and merged is not None and merged.get(alt, "").strip():
                 image["alt"] = merged[alt]
-            elif alt and alt in _notebook_alts(self.env.doc2path(self.env.docname)):
+            elif alt in described:
                 missing.append(alt)
         _report(self.env, po, missing, "figure description(s)")
 
 
-def _notebook_alts(source) -> list[str]:
-    """The alt texts a notebook's cells give their output images (``mystnb.image.alt``)."""
+def _cells(source) -> list[dict]:
+    """A page's cells: a notebook's, or a Markdown page as one markdown cell (none if missing)."""
     source = Path(source)
-    if source.suffix != ".ipynb" or not source.is_file():
+    if not source.is_file():
         return []
-    cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+    if source.suffix == ".ipynb":
+        return json.loads(source.read_text(encoding="utf-8"))["cells"]
+    return [{"cell_type": "markdown", "source": source.read_text(encoding="utf-8"),
+             "metadata": {}}]
+
+
+def _notebook_alts(cells: list[dict]) -> list[str]:
+    """The alt texts cells give their output images (``mystnb.image.alt``)."""
     return [c["metadata"]["mystnb"]["image"]["alt"] for c in cells
             if c.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")]
 
@@ -288,7 +296,7 @@ def _chinese_theme(app, exception):
     captions ("Chapters"), which sphinx-external-toc adds after Sphinx has translated the page."""
     if exception or not is_chinese(app.config) or app.builder.format != "html":
         return
-    merged, _ = _catalogue(app.env, app.config.root_doc)
+    merged, po = _catalogue(app.env, app.config.root_doc)
     words = dict(ZH_THEME)
     for caption in _toc_captions(Path(app.srcdir) / app.config.external_toc_path):
         if merged and merged.get(caption, "").strip():
@@ -296,7 +304,7 @@ def _chinese_theme(app, exception):
                 f'<span class="caption-text">{merged[caption]}</span>')
         else:
             logger.warning("the table of contents' caption %r has no Chinese translation in %s",
-                           caption, _catalogue(app.env, app.config.root_doc)[1],
+                           caption, po,
                            type="zh", subtype="untranslated")
     for page in Path(app.outdir).rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
@@ -406,14 +414,9 @@ def _late_messages(notebook: Path) -> list[tuple[str, str]]:
     the figure descriptions of notebook outputs (see TranslateAltText), and exercise titles
     (sphinx-exercise rebuilds each exercise's title after reading, and only the rebuilt title
     reaches the builder; KeepSharedParts makes the title itself the message)."""
-    messages = [(alt, "alt text: the figure described") for alt in _notebook_alts(notebook)]
-    if notebook.suffix == ".ipynb" and notebook.is_file():
-        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-        texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
-    elif notebook.is_file():
-        texts = [notebook.read_text(encoding="utf-8")]
-    else:
-        texts = []
+    cells = _cells(notebook)
+    messages = [(alt, "alt text: the figure described") for alt in _notebook_alts(cells)]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
     return messages + [(t, "exercise title") for text in texts for t in EXERCISE.findall(text)]
 
 
